@@ -1,0 +1,23 @@
+package io.github.decisionlog.exporter.ingest;
+
+/** Why a record was not accepted; the tag value of the rejected-records counter. */
+public enum RejectReason {
+    /** The line is longer than {@code exporter.socket.max-record-size}. */
+    TOO_LARGE("too_large"),
+    /** The bytes are not valid UTF-8. */
+    NOT_UTF8("not_utf8"),
+    /** The line does not parse as JSON. */
+    NOT_JSON("not_json"),
+    /** The line is JSON, but not one object (an array, a string, two objects...). */
+    NOT_OBJECT("not_object");
+
+    private final String tag;
+
+    RejectReason(String tag) {
+        this.tag = tag;
+    }
+
+    public String tag() {
+        return tag;
+    }
+}

@@ -1,0 +1,196 @@
+package io.github.decisionlog.exporter.ingest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.decisionlog.exporter.ExporterProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Listens on a unix stream socket for NDJSON: one JSON object per line, any number of connections at once, each read
+ * by a thread of its own. Started after the journal and the publisher, stopped before them.
+ */
+@Component
+public class SocketSource implements SmartLifecycle {
+
+    public static final String SOURCE = "socket";
+    public static final int PHASE = 200;
+
+    private static final Logger log = LoggerFactory.getLogger(SocketSource.class);
+
+    private final ExporterProperties.Socket settings;
+    private final Intake intake;
+    private final Semaphore connectionSlots;
+    private final Set<SocketConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connectionNumber = new AtomicInteger();
+    private final RateLimitedLog refusedLog = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
+
+    private volatile AFUNIXServerSocket server;
+    private Thread acceptor;
+
+    public SocketSource(ExporterProperties properties, Intake intake, MeterRegistry registry) {
+        this.settings = properties.socket();
+        this.intake = intake;
+        this.connectionSlots = new Semaphore(settings.maxConnections());
+        Gauge.builder("decisionlog.socket.connections", connections, Set::size)
+                .description("Open producer connections on the unix socket")
+                .register(registry);
+    }
+
+    @Override
+    public void start() {
+        if (!settings.enabled()) {
+            log.info("Socket source disabled (exporter.socket.enabled=false)");
+            return;
+        }
+        Path path = settings.path().toAbsolutePath();
+        try {
+            Files.createDirectories(path.getParent());
+            removeStaleSocket(path);
+            server = AFUNIXServerSocket.newInstance();
+            server.bind(AFUNIXSocketAddress.of(path), 128);
+            Set<PosixFilePermission> mode = PosixFilePermissions.fromString(symbolic(settings.fileMode()));
+            Files.setPosixFilePermissions(path, mode);
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporter.socket.path: cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+        acceptor = new Thread(this::acceptLoop, "socket-accept");
+        acceptor.start();
+        log.info("Listening for NDJSON decision records on {} (mode {})", path, settings.fileMode());
+    }
+
+    private void acceptLoop() {
+        AFUNIXServerSocket s = server;
+        while (s != null && !s.isClosed()) {
+            AFUNIXSocket socket;
+            try {
+                socket = s.accept();
+            } catch (IOException e) {
+                if (!s.isClosed()) {
+                    log.warn("Accepting a connection failed: {}", e.toString());
+                }
+                continue;
+            }
+            if (!connectionSlots.tryAcquire()) {
+                refusedLog.warn("max", "Refused a connection: {} connections are open (exporter.socket.max-connections)",
+                        settings.maxConnections());
+                closeQuietly(socket);
+                continue;
+            }
+            SocketConnection connection = new SocketConnection(socket, intake, (int) settings.maxRecordSize().toBytes());
+            connections.add(connection);
+            Thread t = new Thread(() -> {
+                try {
+                    connection.run();
+                } finally {
+                    connections.remove(connection);
+                    connectionSlots.release();
+                }
+            }, "socket-conn-" + connectionNumber.incrementAndGet());
+            t.start();
+        }
+    }
+
+    /**
+     * A socket file left by a crash blocks the bind. It is removed unless something still listens on it, in which
+     * case another exporter owns the path and this one refuses to start.
+     */
+    private static void removeStaleSocket(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isOther()) {
+            throw new IOException("the path exists and is not a socket");
+        }
+        try (AFUNIXSocket probe = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path))) {
+            throw new IOException("another process is listening on it");
+        } catch (SocketException refused) {
+            log.info("Removing stale socket file {}", path);
+            Files.delete(path);
+        }
+    }
+
+    /** "660" to "rw-rw----". */
+    static String symbolic(String octal) {
+        StringBuilder sb = new StringBuilder(9);
+        for (char c : octal.toCharArray()) {
+            int d = c - '0';
+            sb.append((d & 4) != 0 ? 'r' : '-').append((d & 2) != 0 ? 'w' : '-').append((d & 1) != 0 ? 'x' : '-');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Stops accepting, then lets every connection read what its producer already sent into the socket, so that a
+     * graceful stop does not drop bytes sitting in the kernel's buffer.
+     */
+    @Override
+    public void stop() {
+        AFUNIXServerSocket s = server;
+        if (s == null) {
+            return;
+        }
+        server = null;
+        closeQuietly(s);
+        try {
+            acceptor.join(5000);
+            connections.forEach(SocketConnection::drainAndClose);
+            long deadline = System.nanoTime() + SocketConnection.DRAIN_TIMEOUT.toNanos() + 1_000_000_000L;
+            while (!connections.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(settings.path());
+        } catch (IOException e) {
+            log.debug("Could not remove socket file: {}", e.toString());
+        }
+        log.info("Socket source stopped");
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** True once the socket is bound and accepting. */
+    public boolean isListening() {
+        AFUNIXServerSocket s = server;
+        return s != null && s.isBound() && !s.isClosed();
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.decisionlog.exporter.journal;
+
+import java.util.function.LongSupplier;
+
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/** Reads the journal in order from just after the acknowledged position. Not thread-safe: one reader, one thread. */
+public final class JournalReader implements AutoCloseable {
+
+    private final ExcerptTailer tailer;
+    private final String journalId;
+    private final LongSupplier acknowledgedIndex;
+
+    JournalReader(SingleChronicleQueue queue, String journalId, LongSupplier acknowledgedIndex) {
+        this.tailer = queue.createTailer();
+        this.journalId = journalId;
+        this.acknowledgedIndex = acknowledgedIndex;
+        rewind();
+    }
+
+    /** The next record, or {@code null} when the reader is at the end of the journal. */
+    public JournalEntry next() {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent()) {
+                return null;
+            }
+            return EntryCodec.read(dc.wire().bytes(), dc.index(), journalId);
+        }
+    }
+
+    /** Goes back to just after the acknowledged position, to send again what was not acknowledged. */
+    public void rewind() {
+        long ack = acknowledgedIndex.getAsLong();
+        if (ack == Journal.NO_INDEX) {
+            tailer.toStart();
+            return;
+        }
+        if (tailer.moveToIndex(ack)) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                // skips the acknowledged record itself
+            }
+        } else {
+            // the acknowledged record's file was deleted: everything left is after it
+            tailer.toStart();
+            if (tailer.index() <= ack) {
+                throw new IllegalStateException("journal lost the record after " + Long.toHexString(ack));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+    }
+}

@@ -1,0 +1,58 @@
+package io.github.decisionlog.exporter.observe;
+
+import io.github.decisionlog.exporter.journal.Journal;
+import io.github.decisionlog.exporter.publish.Publisher;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * How far behind Kafka the exporter is, computed from the journal and the acknowledged position, so the numbers are
+ * true after a restart too.
+ */
+@Component
+public class BacklogMetrics implements MeterBinder {
+
+    private final Journal journal;
+    private final Publisher publisher;
+
+    public BacklogMetrics(Journal journal, Publisher publisher) {
+        this.journal = journal;
+        this.publisher = publisher;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("decisionlog.backlog.records", journal, Journal::backlogRecords)
+                .description("Records in the journal that Kafka has not acknowledged")
+                .register(registry);
+        Gauge.builder("decisionlog.backlog.age", this, BacklogMetrics::oldestUnacknowledgedAgeSeconds)
+                .description("Age of the oldest record Kafka has not acknowledged; 0 when there is none")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("decisionlog.journal.size", journal, Journal::bytesOnDisk)
+                .description("Bytes of the journal's files on disk")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("decisionlog.publish.inflight", publisher, Publisher::inFlight)
+                .description("Records sent to Kafka and not yet acknowledged")
+                .register(registry);
+        FunctionCounter.builder("decisionlog.journal.appended", journal, Journal::appendedCount)
+                .description("Records appended to the journal since start")
+                .register(registry);
+        FunctionCounter.builder("decisionlog.journal.acknowledged", journal, Journal::acknowledgedCount)
+                .description("Journal records acknowledged by Kafka since start")
+                .register(registry);
+    }
+
+    double oldestUnacknowledgedAgeSeconds() {
+        long oldest = publisher.oldestUnacknowledgedReceivedAt();
+        if (oldest == 0 || journal.backlogRecords() == 0) {
+            return 0;
+        }
+        return Math.max(0, System.currentTimeMillis() - oldest) / 1000.0;
+    }
+}

@@ -1,0 +1,278 @@
+package io.github.decisionlog.exporter.publish;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.journal.Journal;
+import io.github.decisionlog.exporter.journal.JournalEntry;
+import io.github.decisionlog.exporter.journal.JournalReader;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Tails the journal from the acknowledged position and sends every record to Kafka, keeping at most
+ * {@code max-in-flight} unacknowledged. The acknowledged position moves only over the unbroken run of acknowledged
+ * records at the head of the window. When a send fails, the window is let to settle, and everything after the
+ * acknowledged position is sent again after a doubling, capped, wait: records that had already reached Kafka become
+ * duplicates with the same record id, and nothing is lost.
+ */
+@Component
+public class Publisher implements SmartLifecycle {
+
+    public static final int PHASE = 100;
+
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int SENDS_PER_TURN = 512;
+
+    private final Journal journal;
+    private final KafkaTemplate<byte[], byte[]> kafka;
+    private final ExporterProperties.Publish settings;
+    private final KafkaRecords records;
+    private final MeterRegistry registry;
+    private final Counter published;
+    private final Timer latency;
+    private final ArrayDeque<Send> window = new ArrayDeque<>();
+
+    private volatile boolean running;
+    private volatile Thread thread;
+    private volatile Throwable failure;
+    private volatile long oldestUnacknowledgedAt;
+    private volatile int inFlight;
+    private Duration backoff;
+    private boolean kafkaDown;
+
+    public Publisher(Journal journal, KafkaTemplate<byte[], byte[]> kafka, ExporterProperties properties,
+            MeterRegistry registry) {
+        this.journal = journal;
+        this.kafka = kafka;
+        this.settings = properties.publish();
+        this.records = new KafkaRecords(settings.topic());
+        this.registry = registry;
+        this.backoff = settings.retryInitialBackoff();
+        this.published = Counter.builder("decisionlog.records.published")
+                .description("Records Kafka acknowledged").register(registry);
+        this.latency = Timer.builder("decisionlog.publish.latency")
+                .description("From receiving a record to Kafka acknowledging it")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+    }
+
+    /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
+    private final class Send {
+        final long index;
+        final long receivedAt;
+        volatile boolean done;
+        volatile Throwable error;
+
+        Send(long index, long receivedAt) {
+            this.index = index;
+            this.receivedAt = receivedAt;
+        }
+
+        void complete(Throwable ex) {
+            if (ex != null) {
+                error = ex;
+                if (failure == null) {
+                    failure = ex;
+                }
+            }
+            done = true;
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        Thread t = new Thread(this::run, "publisher");
+        thread = t;
+        t.start();
+    }
+
+    private void run() {
+        try (JournalReader reader = journal.reader()) {
+            while (running) {
+                if (failure != null) {
+                    recover(reader);
+                    continue;
+                }
+                boolean sent = fill(reader);
+                boolean acknowledged = advance();
+                if (!sent && !acknowledged) {
+                    LockSupport.parkNanos(IDLE_PARK_NANOS);
+                }
+            }
+            drainOnStop();
+        } catch (RuntimeException e) {
+            log.error("Publisher stopped by an unexpected error; records wait in the journal", e);
+        }
+    }
+
+    private boolean fill(JournalReader reader) {
+        int sent = 0;
+        while (window.size() < settings.maxInFlight() && sent < SENDS_PER_TURN && failure == null) {
+            JournalEntry entry = reader.next();
+            if (entry == null) {
+                break;
+            }
+            Send send = new Send(entry.index(), entry.receivedAtMillis());
+            window.add(send);
+            try {
+                kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
+            } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
+                send.complete(ex);
+            }
+            sent++;
+        }
+        updateGauges();
+        return sent > 0;
+    }
+
+    /** Moves the acknowledged position over the acknowledged head of the window. */
+    private boolean advance() {
+        int count = 0;
+        long last = 0;
+        long now = System.currentTimeMillis();
+        Send head;
+        while ((head = window.peek()) != null && head.done && head.error == null) {
+            window.poll();
+            last = head.index;
+            latency.record(Math.max(0, now - head.receivedAt), TimeUnit.MILLISECONDS);
+            count++;
+        }
+        if (count > 0) {
+            journal.acknowledge(last, count);
+            published.increment(count);
+            if (kafkaDown) {
+                kafkaDown = false;
+                log.info("Kafka accepts records again; {} records wait in the journal", journal.backlogRecords());
+            }
+            backoff = settings.retryInitialBackoff();
+        }
+        updateGauges();
+        return count > 0;
+    }
+
+    /**
+     * A send failed: wait until every send in flight has settled, keep what Kafka acknowledged before the first gap,
+     * then go back to the acknowledged position and send the rest again after the backoff.
+     */
+    private void recover(JournalReader reader) {
+        while (running && window.stream().anyMatch(s -> !s.done)) {
+            LockSupport.parkNanos(IDLE_PARK_NANOS);
+        }
+        advance();
+        Throwable cause = failure;
+        Counter.builder("decisionlog.publish.failures").tag("reason", reason(cause))
+                .description("Failed sends to Kafka; the records are sent again").register(registry).increment();
+        if (!kafkaDown) {
+            kafkaDown = true;
+            log.warn("Sending to Kafka failed ({}); {} records wait in the journal; retrying with backoff up to {}",
+                    describe(cause), journal.backlogRecords(), settings.retryMaxBackoff());
+        } else {
+            log.debug("Sending to Kafka failed again: {}", describe(cause));
+        }
+        Send head = window.peek();
+        long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
+        window.clear();
+        inFlight = 0;
+        oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
+        sleep(backoff);
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(settings.retryMaxBackoff()) > 0 ? settings.retryMaxBackoff() : doubled;
+        failure = null;
+        reader.rewind();
+    }
+
+    /** Stop: send nothing new, give what is in flight a bounded time, and keep the acknowledged position. */
+    private void drainOnStop() {
+        long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
+        while (!window.isEmpty() && failure == null && System.nanoTime() - deadline < 0) {
+            advance();
+            LockSupport.parkNanos(IDLE_PARK_NANOS);
+        }
+        advance();
+        if (!window.isEmpty()) {
+            log.warn("Stopped with {} records unacknowledged; they are sent again on the next start", window.size());
+        }
+    }
+
+    private void updateGauges() {
+        Send head = window.peek();
+        inFlight = window.size();
+        oldestUnacknowledgedAt = head != null ? head.receivedAt : 0;
+    }
+
+    private void sleep(Duration d) {
+        long deadline = System.nanoTime() + d.toNanos();
+        long left;
+        while (running && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String reason(Throwable t) {
+        return rootCause(t).getClass().getSimpleName();
+    }
+
+    private static String describe(Throwable t) {
+        Throwable root = rootCause(t);
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    /** Epoch milliseconds at which the oldest record still in flight was received, or 0 when none is in flight. */
+    public long oldestUnacknowledgedReceivedAt() {
+        return oldestUnacknowledgedAt;
+    }
+
+    /** Records sent and not yet acknowledged. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(settings.closeTimeout().toMillis() + 5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        thread = null;
+        log.info("Publisher stopped; {} records wait in the journal", journal.backlogRecords());
+    }
+
+    @Override
+    public boolean isRunning() {
+        return thread != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+}
