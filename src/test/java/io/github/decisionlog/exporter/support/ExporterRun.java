@@ -1,0 +1,69 @@
+package io.github.decisionlog.exporter.support;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.github.decisionlog.exporter.ExporterApplication;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.Search;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** One exporter started in this JVM with its own socket and journal under a test directory. */
+public final class ExporterRun implements AutoCloseable {
+
+    private final ConfigurableApplicationContext context;
+    private final Path socket;
+
+    private ExporterRun(ConfigurableApplicationContext context, Path socket) {
+        this.context = context;
+        this.socket = socket;
+    }
+
+    /** Starts an exporter; {@code extra} settings override the defaults chosen here. */
+    public static ExporterRun start(Path dir, String bootstrapServers, String topic, Map<String, Object> extra) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("exporter.socket.path", dir.resolve("decisions.sock").toString());
+        props.put("exporter.journal.dir", dir.resolve("journal").toString());
+        props.put("exporter.publish.topic", topic);
+        props.put("exporter.publish.retry-initial-backoff", "50ms");
+        props.put("exporter.publish.retry-max-backoff", "1s");
+        props.put("spring.kafka.bootstrap-servers", bootstrapServers);
+        props.put("management.server.port", "0");
+        props.put("spring.main.banner-mode", "off");
+        props.putAll(extra);
+        // as command-line arguments, which win over application.yaml
+        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(ExporterApplication.class).run(args);
+        return new ExporterRun(context, Path.of(props.get("exporter.socket.path").toString()));
+    }
+
+    public static ExporterRun start(Path dir, String bootstrapServers, String topic) {
+        return start(dir, bootstrapServers, topic, Map.of());
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    /** Sum of every meter of that name matching the tags (name, value, name, value...). */
+    public double metric(String name, String... tags) {
+        Search search = context.getBean(MeterRegistry.class).find(name).tags(tags);
+        return search.meters().stream()
+                .flatMap(m -> java.util.stream.StreamSupport.stream(m.measure().spliterator(), false).limit(1))
+                .mapToDouble(io.micrometer.core.instrument.Measurement::getValue)
+                .sum();
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
