@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
@@ -67,6 +68,7 @@ public class Journal implements SmartLifecycle {
         }
         queue = SingleChronicleQueueBuilder.binary(dir.resolve("queue"))
                 .rollCycle(RollCycles.valueOf(settings.rollCycle()))
+                .syncMode(SyncMode.SYNC) // what sync() does; appends themselves do not wait for the disk
                 .build();
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // appends from many connections, serialised by this object
@@ -86,6 +88,14 @@ public class Journal implements SmartLifecycle {
         }
         appended.incrementAndGet();
         return appender.lastIndexAppended();
+    }
+
+    /**
+     * Forces every record appended so far onto the disk (msync), so it survives a power loss too. Sources that
+     * delete their input once it is journaled call this first.
+     */
+    public synchronized void sync() {
+        appender.sync();
     }
 
     /** A reader that starts just after the last acknowledged record. Use it from one thread. */
