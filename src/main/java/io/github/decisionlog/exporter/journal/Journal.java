@@ -16,7 +16,9 @@ import io.github.decisionlog.exporter.ExporterProperties;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -67,7 +69,7 @@ public class Journal implements SmartLifecycle {
             throw new UncheckedIOException("exporter.journal.dir: cannot use " + dir + ": " + e.getMessage(), e);
         }
         queue = SingleChronicleQueueBuilder.binary(dir.resolve("queue"))
-                .rollCycle(RollCycles.valueOf(settings.rollCycle()))
+                .rollCycle(rollCycle(settings.rollCycle()))
                 .syncMode(SyncMode.SYNC) // what sync() does; appends themselves do not wait for the disk
                 .build();
         appender = queue.createAppender();
@@ -188,6 +190,19 @@ public class Journal implements SmartLifecycle {
         var format = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC);
         return format.format(Instant.ofEpochMilli(cycle * (long) rollCycle.lengthInMillis() + queue.epoch()))
                 + SingleChronicleQueue.SUFFIX;
+    }
+
+    /** A roll cycle by name: Chronicle's usual ones, or its test ones (seconds long) for tests. */
+    static RollCycle rollCycle(String name) {
+        for (RollCycle[] cycles : new RollCycle[][] {RollCycles.values(), TestRollCycles.values()}) {
+            for (RollCycle cycle : cycles) {
+                if (((Enum<?>) cycle).name().equals(name)) {
+                    return cycle;
+                }
+            }
+        }
+        throw new IllegalArgumentException("exporter.journal.roll-cycle: unknown roll cycle '" + name
+                + "'; use one of " + java.util.Arrays.toString(RollCycles.values()));
     }
 
     private static String readOrCreateJournalId(Path file) throws IOException {

@@ -1,0 +1,123 @@
+package io.github.decisionlog.exporter.journal;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.decisionlog.exporter.ExporterProperties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JournalTest {
+
+    @TempDir
+    Path dir;
+
+    private Journal open(String rollCycle) {
+        var props = new ExporterProperties(null, new ExporterProperties.Journal(dir, rollCycle), null);
+        Journal journal = new Journal(props);
+        journal.start();
+        return journal;
+    }
+
+    private static long append(Journal journal, String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null), b, 0, b.length);
+    }
+
+    private static List<String> readAll(JournalReader reader) {
+        List<String> out = new ArrayList<>();
+        JournalEntry e;
+        while ((e = reader.next()) != null) {
+            out.add(new String(e.payload(), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    @Test
+    void entriesComeBackWithTheirMetadataAndAStableId() {
+        Journal journal = open("FAST_HOURLY");
+        append(journal, "{\"n\":1}");
+        byte[] b = "{\"n\":2}".getBytes(StandardCharsets.UTF_8);
+        journal.append(new RecordMeta("audit", "audit-channel/run.log:2", null, null, "run-1"), b, 0, b.length);
+        try (JournalReader reader = journal.reader()) {
+            JournalEntry first = reader.next();
+            JournalEntry second = reader.next();
+            assertThat(reader.next()).isNull();
+            assertThat(first.meta()).isEqualTo(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null));
+            assertThat(first.recordId()).matches("[0-9a-f]{16}-" + Long.toHexString(first.index()));
+            assertThat(second.recordId()).isEqualTo("audit-channel/run.log:2");
+            assertThat(second.meta().runId()).isEqualTo("run-1");
+            assertThat(second.receivedAtMillis()).isCloseTo(System.currentTimeMillis(),
+                    org.assertj.core.data.Offset.offset(60_000L));
+        }
+        journal.stop();
+    }
+
+    @Test
+    void theAcknowledgedPositionAndTheBacklogSurviveARestart() {
+        Journal journal = open("FAST_HOURLY");
+        List<Long> indexes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            indexes.add(append(journal, "{\"n\":" + i + "}"));
+        }
+        assertThat(journal.backlogRecords()).isEqualTo(10);
+        journal.acknowledge(indexes.get(3), 4);
+        assertThat(journal.backlogRecords()).isEqualTo(6);
+        String firstId;
+        try (JournalReader reader = journal.reader()) {
+            firstId = reader.next().recordId();
+        }
+        journal.stop();
+
+        Journal reopened = open("FAST_HOURLY");
+        assertThat(reopened.backlogRecords()).isEqualTo(6);
+        try (JournalReader reader = reopened.reader()) {
+            JournalEntry next = reader.next();
+            assertThat(new String(next.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":4}");
+            assertThat(next.recordId()).isEqualTo(firstId);
+            reader.next();
+            reader.rewind();
+            assertThat(readAll(reader)).hasSize(6).first().isEqualTo("{\"n\":4}");
+        }
+        reopened.acknowledge(indexes.get(9), 6);
+        reopened.stop();
+        Journal empty = open("FAST_HOURLY");
+        assertThat(empty.backlogRecords()).isZero();
+        try (JournalReader reader = empty.reader()) {
+            assertThat(reader.next()).isNull();
+        }
+        empty.stop();
+    }
+
+    @Test
+    void filesWhoseRecordsAreAllAcknowledgedAreDeleted() throws Exception {
+        Journal journal = open("TEST_SECONDLY");
+        long first = append(journal, "{\"n\":1}");
+        Thread.sleep(1100);
+        long second = append(journal, "{\"n\":2}");
+        Thread.sleep(1100);
+        long third = append(journal, "{\"n\":3}");
+        assertThat(cycleFiles()).hasSize(3);
+
+        journal.acknowledge(first, 1);
+        assertThat(cycleFiles()).hasSize(3); // the acknowledged record's own file stays until a later one is acked
+        journal.acknowledge(third, 2);
+        assertThat(cycleFiles()).hasSize(1);
+        try (JournalReader reader = journal.reader()) {
+            assertThat(reader.next()).isNull();
+        }
+        journal.stop();
+        assertThat(second).isGreaterThan(first);
+    }
+
+    private List<Path> cycleFiles() throws Exception {
+        try (var files = Files.list(dir.resolve("queue"))) {
+            return files.filter(f -> f.toString().endsWith(".cq4")).toList();
+        }
+    }
+}
