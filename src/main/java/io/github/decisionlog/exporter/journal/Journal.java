@@ -164,7 +164,7 @@ public class Journal implements SmartLifecycle {
         long index;
         synchronized (this) {
             if (queue == null) {
-                throw new IllegalStateException("the journal is closed");
+                throw new JournalClosedException();
             }
             long receivedAt = System.currentTimeMillis();
             try (DocumentContext dc = appender.writingDocument()) {

@@ -52,6 +52,7 @@ public class Publisher implements SmartLifecycle {
     private final DeadLetters deadLetters;
     private Duration backoff;
     private boolean kafkaDown;
+    private boolean probing;
     private long poisonIndex = Journal.NO_RECORD;
     private int poisonAttempts;
 
@@ -127,7 +128,8 @@ public class Publisher implements SmartLifecycle {
 
     private boolean fill(JournalReader reader) {
         int sent = 0;
-        while (window.size() < settings.maxInFlight() && sent < SENDS_PER_TURN && failure == null) {
+        int limit = probing ? 1 : settings.maxInFlight();
+        while (window.size() < limit && sent < SENDS_PER_TURN && failure == null) {
             JournalEntry entry = reader.next();
             if (entry == null) {
                 break;
@@ -158,6 +160,7 @@ public class Publisher implements SmartLifecycle {
             count++;
         }
         if (count > 0) {
+            probing = false;
             journal.acknowledge(last, count);
             published.increment(count);
             if (kafkaDown) {
@@ -189,6 +192,9 @@ public class Publisher implements SmartLifecycle {
         inFlight = 0;
         oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
         reader.rewind();
+        // the next attempt sends the first unacknowledged record alone: a record the broker refuses then fails on
+        // its own, instead of taking a whole batch down with it
+        probing = true;
         if (head != null && head.error != null && DeadLetters.isPoison(head.error) && tryDeadLetter(reader, head)) {
             failure = null;
             return;
