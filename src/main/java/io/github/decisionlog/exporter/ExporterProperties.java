@@ -21,7 +21,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("exporter")
 @Validated
 public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @DefaultValue Journal journal,
-        @Valid @DefaultValue Publish publish) {
+        @Valid @DefaultValue Publish publish, @Valid @DefaultValue Health health) {
 
     /**
      * The unix stream socket that takes NDJSON.
@@ -91,5 +91,15 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("10s") Duration closeTimeout,
             @DefaultValue("") String deadLetterTopic,
             @Min(1) @DefaultValue("3") int poisonAttempts) {
+    }
+
+    /**
+     * What the health endpoint reports.
+     *
+     * @param stuckAfter liveness fails when records wait, Kafka is reachable, and nothing was acknowledged for this long
+     * @param kafkaCheckInterval how often Kafka's reachability is checked, off the probes' path
+     */
+    public record Health(@NotNull @DefaultValue("10m") Duration stuckAfter,
+            @NotNull @DefaultValue("15s") Duration kafkaCheckInterval) {
     }
 }

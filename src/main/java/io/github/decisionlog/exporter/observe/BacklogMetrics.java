@@ -55,7 +55,8 @@ public class BacklogMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    double oldestUnacknowledgedAgeSeconds() {
+    /** Seconds since the oldest record Kafka has not acknowledged was received; 0 when there is none. */
+    public double oldestUnacknowledgedAgeSeconds() {
         long oldest = publisher.oldestUnacknowledgedReceivedAt();
         if (oldest == 0 || journal.backlogRecords() == 0) {
             return 0;

@@ -40,8 +40,7 @@ public class Publisher implements SmartLifecycle {
     private final ExporterProperties.Publish settings;
     private final KafkaRecords records;
     private final MeterRegistry registry;
-    private final Counter published;
-    private final Timer latency;
+    private final PublishMeters meters;
     private final ArrayDeque<Send> window = new ArrayDeque<>();
 
     private volatile boolean running;
@@ -51,7 +50,8 @@ public class Publisher implements SmartLifecycle {
     private volatile int inFlight;
     private final DeadLetters deadLetters;
     private Duration backoff;
-    private boolean kafkaDown;
+    private volatile boolean kafkaDown;
+    private volatile long lastProgressAt = System.currentTimeMillis();
     private boolean probing;
     private long poisonIndex = Journal.NO_RECORD;
     private int poisonAttempts;
@@ -65,26 +65,21 @@ public class Publisher implements SmartLifecycle {
         this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
         this.deadLetters = new DeadLetters(kafka, records, settings, registry);
-        this.published = Counter.builder("decisionlog.records.published")
-                .description("Records Kafka acknowledged").register(registry);
-        this.latency = Timer.builder("decisionlog.publish.latency")
-                .description("From receiving a record to Kafka acknowledging it")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
-                .register(registry);
+        this.meters = new PublishMeters(registry);
     }
 
     /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
     private final class Send {
         final long index;
         final long receivedAt;
+        final PublishMeters.Source meters;
         volatile boolean done;
         volatile Throwable error;
 
-        Send(long index, long receivedAt) {
+        Send(long index, long receivedAt, PublishMeters.Source meters) {
             this.index = index;
             this.receivedAt = receivedAt;
+            this.meters = meters;
         }
 
         void complete(Throwable ex) {
@@ -134,7 +129,7 @@ public class Publisher implements SmartLifecycle {
             if (entry == null) {
                 break;
             }
-            Send send = new Send(entry.index(), entry.receivedAtMillis());
+            Send send = new Send(entry.index(), entry.receivedAtMillis(), meters.source(entry.meta().source()));
             window.add(send);
             try {
                 kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
@@ -156,13 +151,13 @@ public class Publisher implements SmartLifecycle {
         while ((head = window.peek()) != null && head.done && head.error == null) {
             window.poll();
             last = head.index;
-            latency.record(Math.max(0, now - head.receivedAt), TimeUnit.MILLISECONDS);
+            head.meters.acknowledged(head.receivedAt, now);
             count++;
         }
         if (count > 0) {
             probing = false;
             journal.acknowledge(last, count);
-            published.increment(count);
+            lastProgressAt = now;
             if (kafkaDown) {
                 kafkaDown = false;
                 log.info("Kafka accepts records again; {} records wait in the journal", journal.backlogRecords());
@@ -185,8 +180,7 @@ public class Publisher implements SmartLifecycle {
         advance();
         Throwable cause = failure;
         Send head = window.peek();
-        Counter.builder("decisionlog.publish.failures").tag("reason", reason(cause))
-                .description("Failed sends to Kafka; the records are sent again").register(registry).increment();
+        meters.failed(reason(cause));
         long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
         window.clear();
         inFlight = 0;
@@ -270,6 +264,22 @@ public class Publisher implements SmartLifecycle {
     /** Epoch milliseconds at which the oldest record still in flight was received, or 0 when none is in flight. */
     public long oldestUnacknowledgedReceivedAt() {
         return oldestUnacknowledgedAt;
+    }
+
+    /** True while sends fail and the publisher is retrying. */
+    public boolean isFailing() {
+        return kafkaDown;
+    }
+
+    /** Epoch milliseconds of the last time Kafka acknowledged a record (or of the start). */
+    public long lastProgressAt() {
+        return lastProgressAt;
+    }
+
+    /** False once the publisher's thread has ended while the publisher should be running. */
+    public boolean isAlive() {
+        Thread t = thread;
+        return t == null || t.isAlive();
     }
 
     /** Records sent and not yet acknowledged. */

@@ -25,7 +25,7 @@ class JournalTest {
     Path dir;
 
     private Journal open(String rollCycle) {
-        var props = new ExporterProperties(null, journalSettings(dir, rollCycle), null);
+        var props = new ExporterProperties(null, journalSettings(dir, rollCycle), null, null);
         Journal journal = new Journal(props, new SimpleMeterRegistry());
         journal.start();
         return journal;
