@@ -4,8 +4,10 @@
 #   docker build -t decision-log-exporter:0.1.0 .
 # The image runs as user 1000, group 999 (as Gatekeeper's chart runs its sidecar), works with a read-only root
 # filesystem and all capabilities dropped. Every place the exporter writes is a path to mount a volume on:
-#   /tmp   java.io.tmpdir (junixsocket extracts its native library here) and, by default, the socket and the journal
-#          (EXPORTER_SOCKET_PATH, EXPORTER_JOURNAL_DIR move them, e.g. onto a volume of their own)
+#   /var/lib/decision-log-exporter   the journal (EXPORTER_JOURNAL_DIR); owned by 1000:999, so a new named volume
+#                                    mounted here is writable too
+#   /tmp                             java.io.tmpdir (junixsocket extracts its native library here: not noexec) and
+#                                    the socket (EXPORTER_SOCKET_PATH)
 # No HEALTHCHECK: Kubernetes probes /actuator/health/{liveness,readiness} on the management port instead.
 
 ARG JDK_IMAGE=eclipse-temurin:17-jdk-noble
@@ -32,6 +34,9 @@ COPY --from=build --chown=0:0 --chmod=0444 /src/target/decision-log-exporter-0.1
 # exit (so Kubernetes restarts the container) rather than limp on after an OutOfMemoryError. The java launcher reads
 # JDK_JAVA_OPTIONS, so a pod can replace these without repeating the entrypoint.
 ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=40 -XX:InitialRAMPercentage=10 -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+
+ENV EXPORTER_JOURNAL_DIR=/var/lib/decision-log-exporter/journal
+RUN install -d -o 1000 -g 999 -m 0770 /var/lib/decision-log-exporter
 
 USER 1000:999
 WORKDIR /tmp

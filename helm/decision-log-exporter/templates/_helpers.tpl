@@ -259,7 +259,7 @@ spec:
             - name: {{ $cm.socketVolumeName }}
               mountPath: {{ clean $cm.socketDir }}
         {{- end }}
-        - {{- include "dle.container" (dict "root" . "mode" "controllerManager") | nindent 10 }}
+        - {{ include "dle.container" (dict "root" . "mode" "controllerManager") | indent 10 | trim }}
       volumes:
         {{- include "dle.stateVolume" . | nindent 8 }}
         - name: {{ $cm.socketVolumeName }}

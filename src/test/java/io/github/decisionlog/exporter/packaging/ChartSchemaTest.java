@@ -42,7 +42,8 @@ class ChartSchemaTest {
 
     @Test
     void managementPortOfGatekeepersHealthEndpointIsRejected() {
-        rejects(values("exporter.managementPort", 9090), "managementPort");
+        rejects(values("exporter.managementPort", 9090),
+                "exporter.managementPort 9090 is gatekeeper.healthPort, which Gatekeeper's manager already listens on");
         rejects(values("exporter.managementPort", 9092, "gatekeeper.healthPort", 9092),
                 "exporter.managementPort 9092 is gatekeeper.healthPort");
     }

@@ -83,6 +83,10 @@ class DockerfileTest {
         assertThat(last("LABEL")).contains("org.opencontainers.image.title=", "org.opencontainers.image.version=",
                 "org.opencontainers.image.description=");
         assertThat(jvmOptions()).contains("-XX:MaxRAMPercentage=", "-Djava.io.tmpdir=/tmp", "-XX:+ExitOnOutOfMemoryError");
+        // the journal directory exists in the image and belongs to the user the image runs as
+        assertThat(env("EXPORTER_JOURNAL_DIR")).startsWith("/var/lib/decision-log-exporter/");
+        assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1])
+                .contains("install -d -o 1000 -g 999", "/var/lib/decision-log-exporter"));
     }
 
     @Test
@@ -206,13 +210,19 @@ class DockerfileTest {
     }
 
     static String jvmOptions() {
+        return env("JDK_JAVA_OPTIONS");
+    }
+
+    /** An ENV of the Dockerfile, written NAME="value" or NAME=value. */
+    static String env(String name) {
         Map<String, String> env = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(String.join(" ", all("ENV").stream().map(e -> e[1]).toList()));
+        Matcher m = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|(\\S+))")
+                .matcher(String.join(" ", all("ENV").stream().map(e -> e[1]).toList()));
         while (m.find()) {
-            env.put(m.group(1), m.group(2));
+            env.put(m.group(1), m.group(2) != null ? m.group(2) : m.group(3));
         }
-        assertThat(env).containsKey("JDK_JAVA_OPTIONS");
-        return env.get("JDK_JAVA_OPTIONS");
+        assertThat(env).containsKey(name);
+        return env.get(name);
     }
 
     private static String child(Element parent, String name) {
