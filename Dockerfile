@@ -33,7 +33,7 @@ COPY --from=build --chown=0:0 --chmod=0444 /src/target/decision-log-exporter-0.1
 # Sized for a sidecar: the heap follows the container's memory limit, serial GC, small stacks and code cache, and
 # exit (so Kubernetes restarts the container) rather than limp on after an OutOfMemoryError. The java launcher reads
 # JDK_JAVA_OPTIONS, so a pod can replace these without repeating the entrypoint.
-ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=40 -XX:InitialRAMPercentage=10 -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -XX:InitialRAMPercentage=10 -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 
 ENV EXPORTER_JOURNAL_DIR=/var/lib/decision-log-exporter/journal
 RUN install -d -o 1000 -g 999 -m 0770 /var/lib/decision-log-exporter

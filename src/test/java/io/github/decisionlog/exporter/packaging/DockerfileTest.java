@@ -90,12 +90,23 @@ class DockerfileTest {
     }
 
     @Test
+    void chartGivesTheSidecarTheImagesJvmOptionsWithItsOwnTemporaryDirectory() throws Exception {
+        Map<String, Object> sidecar = Chart.at(Chart.exporter().render(Chart.values("output", "gatekeeperValues",
+                "kafka.bootstrapServers", "kafka:9092"), work).get(0), "audit.exportSidecar");
+        Object chartOptions = GatekeeperValuesTest.env(sidecar).get("JDK_JAVA_OPTIONS");
+
+        assertThat(chartOptions).isEqualTo(jvmOptions()
+                .replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=/var/lib/decision-log-exporter"));
+    }
+
+    @Test
     void entrypointWithTheImagesJvmOptionsStartsTheExporter() throws Exception {
         List<String> entrypoint = entrypoint();
         assertThat(entrypoint.get(0)).isEqualTo("java");
         assertThat(entrypoint).contains("-Dchronicle.analytics.disable=true");
 
-        // the built fat jar when `mvn package` ran before; otherwise the same main class from the test class path
+        // the built fat jar when `mvn package` ran before; otherwise (mvn test runs before package) the same main
+        // class from the test class path, with the module options the jar's manifest carries
         Path jar = Path.of("target", artifactId + "-" + version + ".jar").toAbsolutePath();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -104,7 +115,9 @@ class DockerfileTest {
                 if (Files.isRegularFile(jar)) {
                     command.add(jar.toString());
                 } else {
+                    // what the jar's manifest (Add-Exports, Add-Opens from pom.xml) would give java -jar
                     command.remove(command.size() - 1); // -jar
+                    command.addAll(manifestModuleFlags());
                     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                             "io.github.decisionlog.exporter.ExporterApplication"));
                 }
@@ -223,6 +236,20 @@ class DockerfileTest {
         }
         assertThat(env).containsKey(name);
         return env.get(name);
+    }
+
+    /** The jar manifest's Add-Exports and Add-Opens entries (from pom.xml) as the equivalent java options. */
+    static List<String> manifestModuleFlags() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        List<String> flags = new ArrayList<>();
+        for (String entry : List.of("Add-Exports", "Add-Opens")) {
+            String option = "--" + entry.toLowerCase() + "=";
+            String packages = pom.getElementsByTagName(entry).item(0).getTextContent().trim();
+            for (String modulePackage : packages.split("\\s+")) {
+                flags.add(option + modulePackage + "=ALL-UNNAMED");
+            }
+        }
+        return flags;
     }
 
     private static String child(Element parent, String name) {
