@@ -131,8 +131,7 @@ class DockerfileTest {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("EXPORTER_") || k.startsWith("SPRING_") || k.equals("JAVA_TOOL_OPTIONS"));
         Path tmp = Files.createDirectory(work.resolve("tmp"));
-        env.put("JDK_JAVA_OPTIONS", jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + tmp)
-                + " -Xlog:disable -Xlog:all=warning:stderr");
+        env.put("JDK_JAVA_OPTIONS", jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + tmp));
         env.put("EXPORTER_JOURNAL_DIR", work.resolve("journal").toString());
         env.put("EXPORTER_SOCKET_PATH", work.resolve("socket").resolve("decisions.sock").toString());
         env.put("SPRING_KAFKA_BOOTSTRAPSERVERS", "127.0.0.1:9");
