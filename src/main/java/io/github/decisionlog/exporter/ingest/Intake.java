@@ -76,6 +76,19 @@ public class Intake {
         journal.awaitDurable();
     }
 
+    /**
+     * Creates a source's counters at zero, so that dashboards and alert rules see the series before the first event.
+     */
+    public void registerSource(String source) {
+        counter("decisionlog.records.received", source, null);
+        counter("decisionlog.records.appended", source, null);
+        for (RejectReason reason : RejectReason.values()) {
+            if (reason != RejectReason.JOURNAL_FULL) {
+                counter("decisionlog.records.rejected", source, reason);
+            }
+        }
+    }
+
     /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */
     public void reject(String source, RejectReason reason, String detail) {
         if (reason == RejectReason.TOO_LARGE) {
