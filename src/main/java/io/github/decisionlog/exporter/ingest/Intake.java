@@ -40,17 +40,33 @@ public class Intake {
      * @return the record's fields once it is in the journal, or {@code null} if it was rejected
      */
     public DecisionFields accept(String source, byte[] buf, int off, int len, String recordId, String runId) {
+        DecisionFields fields = check(source, buf, off, len);
+        if (fields != null) {
+            append(new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId), buf, off, len);
+        }
+        return fields;
+    }
+
+    /**
+     * The first half of {@link #accept}, for a source that chooses the journal metadata from the record's fields:
+     * counts the record as received and checks it.
+     *
+     * @return the record's fields, or {@code null} if it was rejected (counted and logged)
+     */
+    DecisionFields check(String source, byte[] buf, int off, int len) {
         counter("decisionlog.records.received", source, null).increment();
-        DecisionFields fields;
         try {
-            fields = checker.check(buf, off, len);
+            return checker.check(buf, off, len);
         } catch (RecordChecker.Rejected e) {
             reject(source, e.reason, e.getMessage());
             return null;
         }
-        journal.append(new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId), buf, off, len);
-        counter("decisionlog.records.appended", source, null).increment();
-        return fields;
+    }
+
+    /** The second half of {@link #accept}: journals a record that {@link #check} passed. */
+    void append(RecordMeta meta, byte[] buf, int off, int len) {
+        journal.append(meta, buf, off, len);
+        counter("decisionlog.records.appended", meta.source(), null).increment();
     }
 
     /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */
