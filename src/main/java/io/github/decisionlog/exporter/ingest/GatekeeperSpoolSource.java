@@ -48,6 +48,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     private final Map<Path, String> readButKept = new ConcurrentHashMap<>();
 
     private volatile boolean running;
+    private volatile boolean stopping;
     private volatile long stopDeadline;
     private volatile Thread thread;
     private volatile DirectoryWakeup wakeup;
@@ -184,7 +185,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     }
 
     private boolean keepReading() {
-        return running || System.nanoTime() - stopDeadline < 0;
+        return !stopping || System.nanoTime() - stopDeadline < 0;
     }
 
     @Override
@@ -194,6 +195,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
             return;
         }
         stopDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        stopping = true;
         running = false;
         wakeup.close();
         LockSupport.unpark(t);
