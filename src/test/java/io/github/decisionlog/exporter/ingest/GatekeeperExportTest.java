@@ -133,8 +133,8 @@ class GatekeeperExportTest {
             await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(60))
                     .until(() -> files.stream().noneMatch(f -> Files.exists(f.finished())));
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("read from files, with Kafka: %d records (%d files, ~450 B each) journaled, synced and deleted "
-                    + "in %.2f s = %.0f records/s%n", total, files.size(), seconds, total / seconds);
+            System.out.printf("read from files, with Kafka: %d records (%d files, ~450 B each) journaled, synced and "
+                    + "deleted in %.2f s = %.0f records/s%n", total, files.size(), seconds, total / seconds);
 
             List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readAll(bootstrap(), topic, total,
                     Duration.ofSeconds(60));
