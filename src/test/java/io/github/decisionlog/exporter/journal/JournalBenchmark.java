@@ -3,10 +3,11 @@ package io.github.decisionlog.exporter.journal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.support.DecisionRecords;
+import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,11 +44,8 @@ public class JournalBenchmark {
     @Setup(Level.Trial)
     public void open() throws Exception {
         dir = Files.createTempDirectory("journal-bench");
-        var settings = new ExporterProperties.Journal(dir, "FIVE_MINUTELY", java.time.Duration.ZERO,
-                ExporterProperties.Journal.SyncPolicy.valueOf(sync.toUpperCase()), java.time.Duration.ofMillis(100),
-                1000, org.springframework.util.unit.DataSize.ofGigabytes(100),
-                ExporterProperties.Journal.WhenFull.BLOCK, org.springframework.util.unit.DataSize.ofMegabytes(1));
-        journal = new Journal(new ExporterProperties(null, settings, null, null), new SimpleMeterRegistry());
+        journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.sync", sync,
+                "journal.max-size", "100GB", "journal.min-free-disk", "1MB")), new SimpleMeterRegistry());
         journal.start();
         reader = journal.reader();
         record = DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8);

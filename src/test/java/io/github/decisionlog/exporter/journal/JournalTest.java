@@ -6,15 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
-import io.github.decisionlog.exporter.ExporterProperties;
-import io.github.decisionlog.exporter.ExporterProperties.Journal.SyncPolicy;
-import io.github.decisionlog.exporter.ExporterProperties.Journal.WhenFull;
+import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -25,15 +22,11 @@ class JournalTest {
     Path dir;
 
     private Journal open(String rollCycle) {
-        var props = new ExporterProperties(null, journalSettings(dir, rollCycle), null, null);
+        var props = TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.roll-cycle", rollCycle,
+                "journal.min-free-disk", "1MB"));
         Journal journal = new Journal(props, new SimpleMeterRegistry());
         journal.start();
         return journal;
-    }
-
-    static ExporterProperties.Journal journalSettings(Path dir, String rollCycle) {
-        return new ExporterProperties.Journal(dir, rollCycle, Duration.ZERO, SyncPolicy.NONE, Duration.ofMillis(100),
-                1000, DataSize.ofGigabytes(2), WhenFull.BLOCK, DataSize.ofMegabytes(1));
     }
 
     private static long append(Journal journal, String text) {

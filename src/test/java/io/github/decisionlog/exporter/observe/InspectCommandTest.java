@@ -6,12 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.JournalReader;
 import io.github.decisionlog.exporter.journal.RecordMeta;
+import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,11 +33,8 @@ class InspectCommandTest {
 
     @BeforeEach
     void journalWithTenRecordsOfWhichFourAcknowledged() {
-        var settings = new ExporterProperties.Journal(dir, "FIVE_MINUTELY", java.time.Duration.ZERO,
-                ExporterProperties.Journal.SyncPolicy.NONE, java.time.Duration.ofMillis(100), 1000,
-                org.springframework.util.unit.DataSize.ofGigabytes(1),
-                ExporterProperties.Journal.WhenFull.BLOCK, org.springframework.util.unit.DataSize.ofMegabytes(1));
-        journal = new Journal(new ExporterProperties(null, settings, null, null), new SimpleMeterRegistry());
+        journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.min-free-disk", "1MB")),
+                new SimpleMeterRegistry());
         journal.start();
         for (int i = 0; i < 10; i++) {
             byte[] b = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
