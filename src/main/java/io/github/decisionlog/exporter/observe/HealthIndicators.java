@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ingest.GatekeeperSpoolSource;
 import io.github.decisionlog.exporter.ingest.SocketSource;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.publish.Publisher;
@@ -23,12 +24,15 @@ import org.springframework.context.annotation.Configuration;
 class HealthIndicators {
 
     @Bean
-    HealthIndicator intakeHealthIndicator(SocketSource socket, Journal journal, ExporterProperties properties) {
+    HealthIndicator intakeHealthIndicator(SocketSource socket, GatekeeperSpoolSource spool, Journal journal,
+            ExporterProperties properties) {
         return () -> {
             boolean socketUp = !properties.socket().enabled() || socket.isListening();
-            Health.Builder health = socketUp && journal.isRunning() && !journal.isFull()
+            boolean spoolUp = !properties.gatekeeper().enabled() || spool.isRunning();
+            Health.Builder health = socketUp && spoolUp && journal.isRunning() && !journal.isFull()
                     ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
             return health.withDetail("socketListening", socketUp)
+                    .withDetail("gatekeeperReaderRunning", spoolUp)
                     .withDetail("journalOpen", journal.isRunning())
                     .withDetail("journalFull", journal.isFull())
                     .build();

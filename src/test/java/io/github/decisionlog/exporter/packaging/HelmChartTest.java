@@ -25,15 +25,6 @@ import tools.jackson.databind.json.JsonMapper;
 @SuppressWarnings("unchecked")
 class HelmChartTest {
 
-    /** Metric names the exporter exports today, in Prometheus form. */
-    static final Set<String> METRICS = Set.of("decisionlog_backlog_records", "decisionlog_backlog_age_seconds",
-            "decisionlog_journal_size_bytes", "decisionlog_publish_inflight", "decisionlog_journal_appended_total",
-            "decisionlog_journal_acknowledged_total", "decisionlog_records_received_total",
-            "decisionlog_records_appended_total", "decisionlog_records_rejected_total",
-            "decisionlog_records_published_total", "decisionlog_publish_failures_total",
-            "decisionlog_publish_latency_seconds_bucket", "decisionlog_publish_latency_seconds_count",
-            "decisionlog_publish_latency_seconds_sum", "decisionlog_socket_connections");
-
     static final Path FILES = Chart.EXPORTER.resolve("files");
 
     @TempDir
@@ -94,49 +85,5 @@ class HelmChartTest {
         String json = (String) ((Map<String, Object>) at(dashboard, "data")).get("decision-log-exporter.json");
         assertThat(JsonMapper.shared().readTree(json))
                 .isEqualTo(JsonMapper.shared().readTree(Files.readString(FILES.resolve("dashboard.json"))));
-    }
-
-    @Test
-    void alertRulesCoverTheBacklogFailuresAndRejectsWithExistingMetricsOnly() throws IOException {
-        Map<String, Object> alerts = new Yaml().load(Files.readString(FILES.resolve("alerts.yaml")));
-        List<Map<String, Object>> rules = at(alerts, "groups.0.rules");
-
-        assertThat(rules).extracting(r -> r.get("alert")).containsExactlyInAnyOrder("DecisionLogBacklogAgeHigh",
-                "DecisionLogBacklogGrowing", "DecisionLogPublishFailing", "DecisionLogRecordsRejected");
-        assertThat(rules).allSatisfy(r -> {
-            assertThat((Map<String, Object>) r.get("labels")).containsKey("severity");
-            assertThat((Map<String, Object>) r.get("annotations")).containsKeys("summary", "description");
-        });
-        for (Map<String, Object> rule : rules) {
-            assertThat(metricNames((String) rule.get("expr"))).as("%s", rule.get("alert")).isNotEmpty()
-                    .isSubsetOf(METRICS);
-        }
-    }
-
-    @Test
-    void dashboardQueriesOnlyExistingMetrics() throws IOException {
-        JsonNode dashboard = JsonMapper.shared().readTree(Files.readString(FILES.resolve("dashboard.json")));
-        Set<String> used = new TreeSet<>();
-        for (JsonNode panel : dashboard.get("panels")) {
-            for (JsonNode target : panel.get("targets")) {
-                used.addAll(metricNames(target.get("expr").asString()));
-            }
-        }
-        for (JsonNode variable : dashboard.at("/templating/list")) {
-            if (variable.has("definition")) {
-                used.addAll(metricNames(variable.get("definition").asString()));
-            }
-        }
-        assertThat(used).isSubsetOf(METRICS).contains("decisionlog_backlog_records", "decisionlog_backlog_age_seconds",
-                "decisionlog_records_published_total", "decisionlog_publish_latency_seconds_bucket");
-    }
-
-    private static Set<String> metricNames(String promql) {
-        Set<String> names = new TreeSet<>();
-        Matcher m = Pattern.compile("\\bdecisionlog_[a-z_]+").matcher(promql);
-        while (m.find()) {
-            names.add(m.group());
-        }
-        return names;
     }
 }
