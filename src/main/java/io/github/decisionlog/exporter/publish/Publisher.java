@@ -72,13 +72,15 @@ public class Publisher implements SmartLifecycle {
     private final class Send {
         final long index;
         final long receivedAt;
+        final int size;
         final PublishMeters.Source meters;
         volatile boolean done;
         volatile Throwable error;
 
-        Send(long index, long receivedAt, PublishMeters.Source meters) {
+        Send(long index, long receivedAt, int size, PublishMeters.Source meters) {
             this.index = index;
             this.receivedAt = receivedAt;
+            this.size = size;
             this.meters = meters;
         }
 
@@ -129,7 +131,7 @@ public class Publisher implements SmartLifecycle {
             if (entry == null) {
                 break;
             }
-            Send send = new Send(entry.index(), entry.receivedAtMillis(), meters.source(entry.meta().source()));
+            Send send = new Send(entry.index(), entry.receivedAtMillis(), entry.size(), meters.source(entry.meta().source()));
             window.add(send);
             try {
                 kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
@@ -145,18 +147,20 @@ public class Publisher implements SmartLifecycle {
     /** Moves the acknowledged position over the acknowledged head of the window. */
     private boolean advance() {
         int count = 0;
+        long bytes = 0;
         long last = 0;
         long now = System.currentTimeMillis();
         Send head;
         while ((head = window.peek()) != null && head.done && head.error == null) {
             window.poll();
             last = head.index;
+            bytes += head.size;
             head.meters.acknowledged(head.receivedAt, now);
             count++;
         }
         if (count > 0) {
             probing = false;
-            journal.acknowledge(last, count);
+            journal.acknowledge(last, count, bytes);
             lastProgressAt = now;
             if (kafkaDown) {
                 kafkaDown = false;
@@ -220,7 +224,7 @@ public class Publisher implements SmartLifecycle {
             reader.rewind();
             return false;
         }
-        journal.acknowledge(entry.index(), 1);
+        journal.acknowledge(entry.index(), 1, entry.size());
         poisonIndex = Journal.NO_RECORD;
         reader.rewind();
         return true;

@@ -41,7 +41,13 @@ class InspectCommandTest {
             indexes.add(journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/p" + i, null),
                     b, 0, b.length));
         }
-        journal.acknowledge(indexes.get(3), 4);
+        try (JournalReader reader = journal.reader()) {
+            long bytes = 0;
+            for (int i = 0; i < 4; i++) {
+                bytes += reader.next().size();
+            }
+            journal.acknowledge(indexes.get(3), 4, bytes);
+        }
     }
 
     @AfterEach
