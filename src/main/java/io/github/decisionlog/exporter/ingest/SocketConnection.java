@@ -43,15 +43,16 @@ final class SocketConnection implements Runnable {
             public void onLine(byte[] buf, int off, int len) {
                 lines++;
                 Intake.Outcome outcome = intake.offer(SocketSource.SOURCE, buf, off, len, null, null);
-                if (!outcome.accepted()) {
-                    refused(outcome.reason());
+                if (outcome.refused()) {
+                    refused(outcome.reason()); // a filtered line is taken care of, not refused
                 }
             }
 
             @Override
-            public void onTooLong() {
+            public void onTooLong(byte[] head, int off, int len) {
                 lines++;
-                intake.reject(SocketSource.SOURCE, RejectReason.TOO_LARGE, "longer than " + maxRecordBytes + " bytes");
+                intake.reject(SocketSource.SOURCE, RejectReason.TOO_LARGE, "longer than " + maxRecordBytes + " bytes",
+                        head, off, len);
                 refused(RejectReason.TOO_LARGE);
             }
         });

@@ -12,6 +12,7 @@ import io.github.decisionlog.exporter.journal.JournalReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public class Publisher implements SmartLifecycle {
     private final KafkaRecords records;
     private final MeterRegistry registry;
     private final Counter published;
+    private final Counter skippedRejects;
     private final Timer latency;
     private final ArrayDeque<Send> window = new ArrayDeque<>();
 
@@ -61,12 +63,15 @@ public class Publisher implements SmartLifecycle {
         this.journal = journal;
         this.kafka = kafka;
         this.settings = properties.publish();
-        this.records = new KafkaRecords(settings.topic());
+        this.records = new KafkaRecords(settings);
         this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
         this.deadLetters = new DeadLetters(kafka, records, settings, registry);
         this.published = Counter.builder("decisionlog.records.published")
                 .description("Records Kafka acknowledged").register(registry);
+        this.skippedRejects = Counter.builder("decisionlog.records.dropped").tag("reason", "no_rejects_topic")
+                .description("Journaled rejects skipped because exporter.publish.rejects-topic is no longer set")
+                .register(registry);
         this.latency = Timer.builder("decisionlog.publish.latency")
                 .description("From receiving a record to Kafka acknowledging it")
                 .publishPercentileHistogram()
@@ -137,7 +142,13 @@ public class Publisher implements SmartLifecycle {
             Send send = new Send(entry.index(), entry.receivedAtMillis());
             window.add(send);
             try {
-                kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
+                ProducerRecord<byte[], byte[]> record = records.toRecord(entry);
+                if (record == null) {
+                    skippedRejects.increment(); // refused at ingest while a rejects topic was set; none is now
+                    send.complete(null);
+                } else {
+                    kafka.send(record).whenComplete((result, ex) -> send.complete(ex));
+                }
             } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
                 send.complete(ex);
             }
