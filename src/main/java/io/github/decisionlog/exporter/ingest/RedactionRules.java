@@ -1,6 +1,5 @@
 package io.github.decisionlog.exporter.ingest;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import io.github.decisionlog.exporter.ExporterProperties;
@@ -54,10 +53,6 @@ final class RedactionRules {
         return empty ? null : root.child(name);
     }
 
-    boolean isEmpty() {
-        return empty;
-    }
-
     private int condition(String pointer, String expected) {
         PathNode node = node(pointer);
         node.condition = conditions;
@@ -77,9 +72,8 @@ final class RedactionRules {
     }
 
     private PathNode node(String pointer) {
-        List<String> segments = new ArrayList<>(JsonPointer.segments(pointer));
         PathNode node = root;
-        for (String segment : segments) {
+        for (String segment : JsonPointer.segments(pointer)) {
             node = node.add(segment);
         }
         return node;
