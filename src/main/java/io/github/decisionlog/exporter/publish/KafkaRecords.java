@@ -2,6 +2,8 @@ package io.github.decisionlog.exporter.publish;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.ExporterProperties.Publish.HeaderStyle;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Turns a journal entry into the Kafka record consumers see: the bytes as received (after redaction), a key, and
  * headers, either the plain ones or CloudEvents binary mode. A record refused at ingest goes to the rejects topic.
+ * Used from the publisher's thread only. Header values are shared between records: the Kafka client only reads them.
  */
 final class KafkaRecords {
 
@@ -46,6 +49,10 @@ final class KafkaRecords {
     private final KeyStrategy keyStrategy;
     private final boolean cloudEvents;
     private final String ceSource;
+    /** Header values that recur from record to record, encoded once; publisher thread only. */
+    private final Map<String, byte[]> recurring = new HashMap<>();
+    private long timeMillis = Long.MIN_VALUE;
+    private byte[] timeBytes;
 
     KafkaRecords(ExporterProperties.Publish settings) {
         this.topic = settings.topic();
@@ -83,15 +90,15 @@ final class KafkaRecords {
         };
     }
 
-    private static RecordHeaders plainHeaders(JournalEntry entry) {
+    private RecordHeaders plainHeaders(JournalEntry entry) {
         RecordMeta meta = entry.meta();
         RecordHeaders headers = new RecordHeaders();
         headers.add(RECORD_ID, utf8(entry.recordId()));
         if (meta.eventType() != null) {
-            headers.add(EVENT_TYPE, utf8(meta.eventType()));
+            headers.add(EVENT_TYPE, recurring(meta.eventType()));
         }
-        headers.add(SOURCE, utf8(meta.source()));
-        headers.add(RECEIVED_AT, utf8(Instant.ofEpochMilli(entry.receivedAtMillis()).toString()));
+        headers.add(SOURCE, recurring(meta.source()));
+        headers.add(RECEIVED_AT, time(entry.receivedAtMillis()));
         if (meta.runId() != null) {
             headers.add(RUN_ID, utf8(meta.runId()));
         }
@@ -108,12 +115,13 @@ final class KafkaRecords {
     private RecordHeaders cloudEventHeaders(JournalEntry entry) {
         RecordMeta meta = entry.meta();
         RecordHeaders headers = new RecordHeaders();
-        headers.add("ce_specversion", utf8("1.0"));
+        headers.add("ce_specversion", recurring("1.0"));
         headers.add("ce_id", utf8(entry.recordId()));
-        headers.add("ce_source", utf8(ceSource.replace("{source}", meta.source())));
-        headers.add("ce_type", utf8(ceType(meta)));
-        headers.add("ce_time", utf8(Instant.ofEpochMilli(entry.receivedAtMillis()).toString()));
-        headers.add("content-type", utf8(meta.rejectReason() != null ? "application/octet-stream" : "application/json"));
+        headers.add("ce_source", recurring(ceSource.replace("{source}", meta.source())));
+        headers.add("ce_type", recurring(ceType(meta)));
+        headers.add("ce_time", time(entry.receivedAtMillis()));
+        headers.add("content-type",
+                recurring(meta.rejectReason() != null ? "application/octet-stream" : "application/json"));
         if (meta.runId() != null) {
             headers.add("ce_runid", utf8(meta.runId()));
         }
@@ -129,6 +137,27 @@ final class KafkaRecords {
         }
         return meta.eventType() == null || meta.eventType().isBlank() ? CE_TYPE_UNTYPED
                 : CE_TYPE_PREFIX + meta.eventType();
+    }
+
+    /** The bytes of a value seen again and again (a source, an event type); a few hundred at most are kept. */
+    private byte[] recurring(String value) {
+        byte[] bytes = recurring.get(value);
+        if (bytes == null) {
+            bytes = utf8(value);
+            if (recurring.size() < 256) {
+                recurring.put(value, bytes);
+            }
+        }
+        return bytes;
+    }
+
+    /** RFC 3339 of a receive time; records of a burst share their millisecond, so the last one is kept. */
+    private byte[] time(long millis) {
+        if (millis != timeMillis) {
+            timeBytes = utf8(Instant.ofEpochMilli(millis).toString());
+            timeMillis = millis;
+        }
+        return timeBytes;
     }
 
     private static byte[] utf8(String s) {
