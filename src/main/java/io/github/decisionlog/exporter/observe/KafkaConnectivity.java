@@ -25,15 +25,16 @@ public class KafkaConnectivity implements DisposableBean {
     public record State(boolean reachable, int brokers, String error, long checkedAt) {
     }
 
-    private final Map<String, Object> adminConfig;
+    private final AdminClient client;
     private final ScheduledExecutorService checker;
     private volatile State state = new State(false, 0, "not checked yet", 0);
 
     public KafkaConnectivity(KafkaAdmin admin, ExporterProperties properties) {
-        this.adminConfig = new java.util.HashMap<>(admin.getConfigurationProperties());
-        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
-        adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "decision-log-exporter-health");
+        Map<String, Object> config = new java.util.HashMap<>(admin.getConfigurationProperties());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "decision-log-exporter-health");
+        this.client = AdminClient.create(config); // one client for every check: it reconnects by itself
         this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kafka-check");
             t.setDaemon(true);
@@ -44,7 +45,7 @@ public class KafkaConnectivity implements DisposableBean {
     }
 
     private void check() {
-        try (AdminClient client = AdminClient.create(adminConfig)) {
+        try {
             DescribeClusterResult cluster = client.describeCluster();
             int brokers = cluster.nodes().get(6, TimeUnit.SECONDS).size();
             state = new State(true, brokers, null, System.currentTimeMillis());
@@ -62,5 +63,6 @@ public class KafkaConnectivity implements DisposableBean {
     @Override
     public void destroy() {
         checker.shutdownNow();
+        client.close(java.time.Duration.ofSeconds(1));
     }
 }

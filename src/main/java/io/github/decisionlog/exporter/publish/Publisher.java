@@ -214,8 +214,8 @@ public class Publisher implements SmartLifecycle {
         }
         if (!kafkaDown) {
             kafkaDown = true;
-            log.warn("Sending to Kafka failed ({}); {} records wait in the journal; retrying with backoff up to {}",
-                    describe(cause), journal.backlogRecords(), settings.retryMaxBackoff());
+            log.warn("Sending to Kafka failed ({}); {} records wait in the journal; retrying with a backoff of up to {} s",
+                    describe(cause), journal.backlogRecords(), settings.retryMaxBackoff().toSeconds());
         } else {
             log.debug("Sending to Kafka failed again: {}", describe(cause));
         }
