@@ -3,6 +3,7 @@ package io.github.decisionlog.exporter;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /** Takes policy decision logs from the pod it runs in and forwards every one of them to Kafka. */
 @SpringBootApplication
@@ -10,6 +11,18 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class ExporterApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(ExporterApplication.class, args);
+        ConfigurableApplicationContext context = SpringApplication.run(ExporterApplication.class, args);
+        exitCleanlyOnSignal(context, "TERM");
+        exitCleanlyOnSignal(context, "INT");
+    }
+
+    /**
+     * A stop asked for by the platform is a normal end: stop gracefully (sources, then publisher, then journal) and
+     * exit 0, where the JVM's own handler would exit 143 after the same shutdown.
+     */
+    @SuppressWarnings("restriction")
+    private static void exitCleanlyOnSignal(ConfigurableApplicationContext context, String signal) {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal),
+                s -> new Thread(() -> System.exit(SpringApplication.exit(context)), "graceful-stop").start());
     }
 }

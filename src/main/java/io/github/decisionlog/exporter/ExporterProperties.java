@@ -31,13 +31,15 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param fileMode octal permissions of the socket file; producers need write permission to connect
      * @param maxRecordSize a longer line is rejected as {@code too_large} and skipped up to its newline
      * @param maxConnections connections beyond this many are closed at once, with a log line
+     * @param acknowledge write {@code ack <n>} lines back, so producers know what is durably accepted
      */
     public record Socket(@DefaultValue("true") boolean enabled,
             @NotNull @DefaultValue("/tmp/decision-log-exporter/decisions.sock") Path path,
             @Pattern(regexp = "[0-7]{3}", message = "must be three octal digits, for example 660")
             @DefaultValue("660") String fileMode,
             @NotNull @DefaultValue("1MB") DataSize maxRecordSize,
-            @Min(1) @DefaultValue("64") int maxConnections) {
+            @Min(1) @DefaultValue("64") int maxConnections,
+            @DefaultValue("false") boolean acknowledge) {
     }
 
     /**
@@ -45,9 +47,30 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      *
      * @param dir the journal directory; keep it on a volume of its own, never under Gatekeeper's export path
      * @param rollCycle how often a new journal file starts; acknowledged files are deleted whole
+     * @param retention acknowledged files are kept at least this long after their cycle ended
+     * @param sync when appended records are forced to disk: {@code none} (page cache: survives a crash of the
+     *        process, not of the node), {@code batch} (every sync-interval or sync-every records), {@code always}
+     * @param syncInterval with {@code batch}, the longest time between two syncs
+     * @param syncEvery with {@code batch}, the most records between two syncs
+     * @param maxSize the journal's disk budget
+     * @param whenFull what a full journal does: {@code block} producers (back-pressure) or {@code drop} records
+     * @param minFreeDisk less free space than this on the journal's file system counts as full too
      */
     public record Journal(@NotNull @DefaultValue("/tmp/decision-log-exporter/journal") Path dir,
-            @NotNull @DefaultValue("FAST_HOURLY") String rollCycle) {
+            @NotNull @DefaultValue("FIVE_MINUTELY") String rollCycle,
+            @NotNull @DefaultValue("0s") Duration retention,
+            @NotNull @DefaultValue("none") SyncPolicy sync,
+            @NotNull @DefaultValue("100ms") Duration syncInterval,
+            @Min(1) @DefaultValue("1000") int syncEvery,
+            @NotNull @DefaultValue("2GB") DataSize maxSize,
+            @NotNull @DefaultValue("block") WhenFull whenFull,
+            @NotNull @DefaultValue("256MB") DataSize minFreeDisk) {
+
+        /** When appended records are forced to disk. */
+        public enum SyncPolicy { NONE, BATCH, ALWAYS }
+
+        /** What a full journal does to new records. */
+        public enum WhenFull { BLOCK, DROP }
     }
 
     /**
@@ -58,11 +81,15 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param retryInitialBackoff wait after the first failed send before the records are sent again
      * @param retryMaxBackoff the cap of the doubling wait between retries
      * @param closeTimeout how long a stop waits for sends already in flight
+     * @param deadLetterTopic where a record that Kafka refuses for good goes; empty: it is counted, logged, skipped
+     * @param poisonAttempts how often such a record is tried before it is dead-lettered
      */
     public record Publish(@NotBlank @DefaultValue("gatekeeper-decisions") String topic,
             @Min(1) @DefaultValue("8192") int maxInFlight,
             @NotNull @DefaultValue("200ms") Duration retryInitialBackoff,
             @NotNull @DefaultValue("30s") Duration retryMaxBackoff,
-            @NotNull @DefaultValue("10s") Duration closeTimeout) {
+            @NotNull @DefaultValue("10s") Duration closeTimeout,
+            @DefaultValue("") String deadLetterTopic,
+            @Min(1) @DefaultValue("3") int poisonAttempts) {
     }
 }

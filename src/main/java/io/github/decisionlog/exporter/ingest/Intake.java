@@ -32,25 +32,48 @@ public class Intake {
         this.registry = registry;
     }
 
+    /** What became of one record: its fields once journaled, or why it was not. */
+    public record Outcome(DecisionFields fields, RejectReason reason) {
+        public boolean accepted() {
+            return fields != null;
+        }
+    }
+
     /**
      * Checks and journals one record.
      *
      * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
      * @param runId the audit run the record belongs to, or {@code null}
-     * @return the record's fields once it is in the journal, or {@code null} if it was rejected
+     * @return the record's fields once it is in the journal, or {@code null} if it was rejected or dropped
      */
     public DecisionFields accept(String source, byte[] buf, int off, int len, String recordId, String runId) {
+        return offer(source, buf, off, len, recordId, runId).fields();
+    }
+
+    /** Like {@link #accept}, and says why a record was not taken. */
+    public Outcome offer(String source, byte[] buf, int off, int len, String recordId, String runId) {
         counter("decisionlog.records.received", source, null).increment();
         DecisionFields fields;
         try {
             fields = checker.check(buf, off, len);
         } catch (RecordChecker.Rejected e) {
             reject(source, e.reason, e.getMessage());
-            return null;
+            return new Outcome(null, e.reason);
         }
-        journal.append(new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId), buf, off, len);
+        long index = journal.append(new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId),
+                buf, off, len);
+        if (index == Journal.DROPPED) {
+            rejectLog.warn("dropped", "Dropped a record from {}: the journal is full (exporter.journal.when-full=drop)",
+                    source);
+            return new Outcome(null, RejectReason.JOURNAL_FULL);
+        }
         counter("decisionlog.records.appended", source, null).increment();
-        return fields;
+        return new Outcome(fields, null);
+    }
+
+    /** Returns once what was accepted so far is as durable as {@code exporter.journal.sync} promises. */
+    public void awaitDurable() {
+        journal.awaitDurable();
     }
 
     /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */

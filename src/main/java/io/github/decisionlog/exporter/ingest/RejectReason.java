@@ -9,7 +9,9 @@ public enum RejectReason {
     /** The line does not parse as JSON. */
     NOT_JSON("not_json"),
     /** The line is JSON, but not one object (an array, a string, two objects...). */
-    NOT_OBJECT("not_object");
+    NOT_OBJECT("not_object"),
+    /** The journal is full and {@code exporter.journal.when-full} is {@code drop}; counted as dropped, not rejected. */
+    JOURNAL_FULL("journal_full");
 
     private final String tag;
 

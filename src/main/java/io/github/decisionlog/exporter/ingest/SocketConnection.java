@@ -2,14 +2,20 @@ package io.github.decisionlog.exporter.ingest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Reads one producer connection line by line into the journal until the producer closes it or the source stops. */
+/**
+ * Reads one producer connection line by line into the journal until the producer closes it or the source stops.
+ * In acknowledged mode it writes back, after each read, {@code rejected <line> <reason>} for every line it refused and
+ * {@code ack <n>}: the first n lines of the connection are durably journaled or refused, so the producer may forget them.
+ */
 final class SocketConnection implements Runnable {
 
     /** How long a stopping source keeps reading a connection that still has bytes buffered. */
@@ -19,28 +25,47 @@ final class SocketConnection implements Runnable {
     private static final int READ_TIMEOUT_MILLIS = 200;
 
     private final AFUNIXSocket socket;
+    private final Intake intake;
     private final LineFramer framer;
+    private final boolean acknowledge;
+    private final StringBuilder replies = new StringBuilder();
+    private long lines;
+    private long acknowledgedLines;
     private volatile long drainDeadline; // 0 while running; set when the source stops
 
-    SocketConnection(AFUNIXSocket socket, Intake intake, int maxRecordBytes) {
+    SocketConnection(AFUNIXSocket socket, Intake intake, int maxRecordBytes, boolean acknowledge) {
         this.socket = socket;
+        this.intake = intake;
+        this.acknowledge = acknowledge;
         this.framer = new LineFramer(maxRecordBytes, new LineFramer.LineHandler() {
             @Override
             public void onLine(byte[] buf, int off, int len) {
-                intake.accept(SocketSource.SOURCE, buf, off, len, null, null);
+                lines++;
+                Intake.Outcome outcome = intake.offer(SocketSource.SOURCE, buf, off, len, null, null);
+                if (!outcome.accepted()) {
+                    refused(outcome.reason());
+                }
             }
 
             @Override
             public void onTooLong() {
+                lines++;
                 intake.reject(SocketSource.SOURCE, RejectReason.TOO_LARGE, "longer than " + maxRecordBytes + " bytes");
+                refused(RejectReason.TOO_LARGE);
             }
         });
+    }
+
+    private void refused(RejectReason reason) {
+        if (acknowledge) {
+            replies.append("rejected ").append(lines).append(' ').append(reason.tag()).append('\n');
+        }
     }
 
     @Override
     public void run() {
         byte[] chunk = new byte[64 * 1024];
-        try (socket; InputStream in = socket.getInputStream()) {
+        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             while (true) {
                 int n;
@@ -54,9 +79,11 @@ final class SocketConnection implements Runnable {
                 }
                 if (n < 0) {
                     framer.endOfStream();
+                    acknowledge(out);
                     break;
                 }
                 framer.feed(chunk, 0, n);
+                acknowledge(out);
                 if (drainDeadline != 0 && System.nanoTime() - drainDeadline > 0) {
                     log.warn("Stopped reading a producer that kept sending during shutdown");
                     break;
@@ -67,6 +94,19 @@ final class SocketConnection implements Runnable {
         } catch (RuntimeException e) {
             log.error("Connection closed after an unexpected error", e);
         }
+    }
+
+    /** Tells an acknowledging producer how many of its lines are taken care of. */
+    private void acknowledge(OutputStream out) throws IOException {
+        if (!acknowledge || lines == acknowledgedLines) {
+            return;
+        }
+        intake.awaitDurable();
+        replies.append("ack ").append(lines).append('\n');
+        out.write(replies.toString().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        replies.setLength(0);
+        acknowledgedLines = lines;
     }
 
     /** Asks the connection to read what is already buffered and then close. */

@@ -95,7 +95,8 @@ public class SocketSource implements SmartLifecycle {
                 closeQuietly(socket);
                 continue;
             }
-            SocketConnection connection = new SocketConnection(socket, intake, (int) settings.maxRecordSize().toBytes());
+            SocketConnection connection = new SocketConnection(socket, intake, (int) settings.maxRecordSize().toBytes(),
+                    settings.acknowledge());
             connections.add(connection);
             Thread t = new Thread(() -> {
                 try {

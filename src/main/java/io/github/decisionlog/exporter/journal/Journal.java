@@ -5,22 +5,27 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ExporterProperties.Journal.SyncPolicy;
+import io.github.decisionlog.exporter.ExporterProperties.Journal.WhenFull;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
-import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +36,8 @@ import org.springframework.stereotype.Component;
 /**
  * The one place a record lives between "accepted" and "acknowledged by Kafka": a Chronicle Queue on local disk and
  * the acknowledged position, which is kept apart from any tailer (a named tailer moves when it reads, not when Kafka
- * acknowledges) and persisted in the queue's metadata file.
+ * acknowledges) and persisted in the queue's metadata file. It also keeps the disk budget, the sync policy and the
+ * deletion of acknowledged files.
  */
 @Component
 public class Journal implements SmartLifecycle {
@@ -39,24 +45,47 @@ public class Journal implements SmartLifecycle {
     /** Opened first and closed last: sources and the publisher both need it. */
     public static final int PHASE = 0;
 
-    static final long NO_INDEX = Long.MIN_VALUE;
+    /** What {@link #append} returns for a record dropped because the journal is full and the policy is drop. */
+    public static final long DROPPED = -1;
+
+    /** An index no record has. */
+    public static final long NO_RECORD = Long.MIN_VALUE;
+
+    static final long NO_INDEX = NO_RECORD;
 
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final String ACKNOWLEDGED_ID = "acknowledged";
+    /** Journal files grow in blocks of this size; small blocks keep the size on disk close to what is used. */
+    private static final long BLOCK_SIZE = 16L << 20;
+    private static final long HOUSEKEEPING_MILLIS = 200;
 
     private final ExporterProperties.Journal settings;
+    private final Path queueDir;
     private final AtomicLong appended = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
+    private final Counter recoveries;
+    private final Counter dropped;
+    private final Object room = new Object();
 
     private volatile SingleChronicleQueue queue;
     private ExcerptAppender appender;
     private LongValue acknowledgedIndex;
     private String journalId;
     private volatile long backlogAtStart;
-    private int lastCleanedCycle = Integer.MIN_VALUE;
+    private long appendedSeq; // guarded by this
+    private volatile long syncedSeq;
+    private DiskBudget budget;
+    private AcknowledgedFiles acknowledgedFiles;
+    private ScheduledExecutorService housekeeping;
 
-    public Journal(ExporterProperties properties) {
+    public Journal(ExporterProperties properties, MeterRegistry registry) {
         this.settings = properties.journal();
+        this.queueDir = settings.dir().resolve("queue");
+        this.recoveries = Counter.builder("decisionlog.journal.recoveries")
+                .description("Times a damaged journal was moved aside at start-up").register(registry);
+        this.dropped = Counter.builder("decisionlog.records.dropped").tag("reason", "journal_full")
+                .description("Records dropped instead of journaled (only with exporter.journal.when-full=drop)")
+                .register(registry);
     }
 
     @Override
@@ -68,36 +97,163 @@ public class Journal implements SmartLifecycle {
         } catch (IOException e) {
             throw new UncheckedIOException("exporter.journal.dir: cannot use " + dir + ": " + e.getMessage(), e);
         }
-        queue = SingleChronicleQueueBuilder.binary(dir.resolve("queue"))
+        openQueue();
+        budget = new DiskBudget(queueDir, settings.maxSize().toBytes(), settings.minFreeDisk().toBytes());
+        acknowledgedFiles = new AcknowledgedFiles(queue, queueDir, settings.retention());
+        acknowledgedFiles.delete(acknowledgedIndex());
+        budget.refresh(backlogAtStart);
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "journal-housekeeping"));
+        housekeeping.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS,
+                TimeUnit.MILLISECONDS);
+        if (settings.sync() == SyncPolicy.BATCH) {
+            long interval = settings.syncInterval().toMillis();
+            housekeeping.scheduleWithFixedDelay(this::syncIfBehind, interval, interval, TimeUnit.MILLISECONDS);
+        }
+        log.info("Journal {} opened at {}: {} records wait for Kafka (sync {}, budget {} MiB, when full: {})",
+                journalId, dir, backlogAtStart, settings.sync().name().toLowerCase(),
+                settings.maxSize().toMegabytes(), settings.whenFull().name().toLowerCase());
+    }
+
+    /**
+     * Opens the queue. A queue that cannot be opened (a crash can leave one damaged) is moved aside whole and a new
+     * one started, so that the exporter never crash-loops on its own journal; what was moved aside stays on disk.
+     */
+    private void openQueue() {
+        try {
+            buildQueue();
+        } catch (RuntimeException e) {
+            Path aside = settings.dir().resolve("queue.damaged-" + System.currentTimeMillis());
+            log.error("Journal at {} cannot be opened ({}); moved it aside to {} and starting an empty one. Records "
+                    + "in it that Kafka had not acknowledged are not sent.", queueDir, e, aside);
+            recoveries.increment();
+            closeQuietly();
+            try {
+                Files.move(queueDir, aside, StandardCopyOption.ATOMIC_MOVE);
+                // a new queue numbers its records anew: a new journal id keeps derived record ids unique
+                Files.delete(settings.dir().resolve("journal.id"));
+                journalId = readOrCreateJournalId(settings.dir().resolve("journal.id"));
+            } catch (IOException moveFailed) {
+                throw new UncheckedIOException("exporter.journal.dir: cannot move the damaged journal aside", moveFailed);
+            }
+            buildQueue();
+        }
+    }
+
+    private void buildQueue() {
+        queue = SingleChronicleQueueBuilder.binary(queueDir)
                 .rollCycle(rollCycle(settings.rollCycle()))
+                .blockSize(BLOCK_SIZE)
                 .syncMode(SyncMode.SYNC) // what sync() does; appends themselves do not wait for the disk
                 .build();
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // appends from many connections, serialised by this object
         acknowledgedIndex = queue.indexForId(ACKNOWLEDGED_ID);
         backlogAtStart = countAfter(acknowledgedIndex());
-        deleteAcknowledgedFiles();
-        log.info("Journal {} opened at {}: {} records wait for Kafka", journalId, dir, backlogAtStart);
     }
 
     /**
-     * Appends one record and returns its index. Once this returns the record survives a crash of the process.
+     * Appends one record and returns its index. Once this returns the record survives a crash of the process; see
+     * {@link #awaitDurable()} for a crash of the node. When the journal is full this waits for room, or returns
+     * {@link #DROPPED} if the policy is to drop.
      */
-    public synchronized long append(RecordMeta meta, byte[] buf, int off, int len) {
-        long receivedAt = System.currentTimeMillis();
-        try (DocumentContext dc = appender.writingDocument()) {
-            EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len);
+    public long append(RecordMeta meta, byte[] buf, int off, int len) {
+        if (budget.isFull() && !waitForRoom()) {
+            dropped.increment();
+            return DROPPED;
+        }
+        long index;
+        synchronized (this) {
+            if (queue == null) {
+                throw new IllegalStateException("the journal is closed");
+            }
+            long receivedAt = System.currentTimeMillis();
+            try (DocumentContext dc = appender.writingDocument()) {
+                EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len);
+            }
+            index = appender.lastIndexAppended();
+            appendedSeq++;
+            if (settings.sync() == SyncPolicy.ALWAYS
+                    || (settings.sync() == SyncPolicy.BATCH && appendedSeq - syncedSeq >= settings.syncEvery())) {
+                syncLocked();
+            }
         }
         appended.incrementAndGet();
-        return appender.lastIndexAppended();
+        return index;
+    }
+
+    /** Blocks while the journal is full; false when the policy is to drop instead. */
+    private boolean waitForRoom() {
+        if (settings.whenFull() == WhenFull.DROP) {
+            return false;
+        }
+        synchronized (room) {
+            while (budget.isFull() && queue != null) {
+                try {
+                    room.wait(HOUSEKEEPING_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for room in the journal", e);
+                }
+            }
+        }
+        return true;
     }
 
     /**
-     * Forces every record appended so far onto the disk (msync), so it survives a power loss too. Sources that
-     * delete their input once it is journaled call this first.
+     * Returns once every record appended before the call is as durable as the sync policy promises: at once for
+     * {@code none}, after the next sync for {@code batch}, and at once for {@code always} (append synced already).
      */
+    public void awaitDurable() {
+        if (settings.sync() != SyncPolicy.BATCH) {
+            return;
+        }
+        synchronized (this) {
+            long target = appendedSeq;
+            while (syncedSeq < target && queue != null) {
+                try {
+                    wait(settings.syncInterval().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Forces every record appended so far onto the disk, so it survives a power loss too. */
     public synchronized void sync() {
+        if (queue != null) {
+            syncLocked();
+        }
+    }
+
+    private void syncLocked() {
         appender.sync();
+        syncedSeq = appendedSeq;
+        notifyAll();
+    }
+
+    private void syncIfBehind() {
+        if (syncedSeq != appendedSeq()) {
+            sync();
+        }
+    }
+
+    private synchronized long appendedSeq() {
+        return appendedSeq;
+    }
+
+    private void housekeeping() {
+        try {
+            acknowledgedFiles.delete(acknowledgedIndex());
+            if (budget.refresh(backlogRecords())) {
+                synchronized (room) {
+                    room.notifyAll();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Journal housekeeping failed: {}", e.toString());
+        }
     }
 
     /** A reader that starts just after the last acknowledged record. Use it from one thread. */
@@ -112,9 +268,6 @@ public class Journal implements SmartLifecycle {
     public void acknowledge(long index, int count) {
         acknowledgedIndex.setOrderedValue(index);
         acknowledged.addAndGet(count);
-        if (queue.rollCycle().toCycle(index) > lastCleanedCycle) {
-            deleteAcknowledgedFiles();
-        }
     }
 
     /** Index of the last acknowledged record, or {@link #NO_INDEX} when none is. */
@@ -138,13 +291,19 @@ public class Journal implements SmartLifecycle {
         return backlogAtStart + appended.get() - acknowledged.get();
     }
 
-    /** Bytes of the journal's files on disk. */
+    /** Bytes of the journal's files on disk, as last measured. */
     public long bytesOnDisk() {
-        try (var files = Files.list(settings.dir().resolve("queue"))) {
-            return files.mapToLong(f -> f.toFile().length()).sum();
-        } catch (IOException e) {
-            return 0;
-        }
+        return budget == null ? 0 : budget.usedBytes();
+    }
+
+    /** The disk budget in bytes. */
+    public long maxBytes() {
+        return settings.maxSize().toBytes();
+    }
+
+    /** True while the journal is over its budget or its file system is nearly full. */
+    public boolean isFull() {
+        return budget != null && budget.isFull();
     }
 
     private long countAfter(long index) {
@@ -156,40 +315,6 @@ public class Journal implements SmartLifecycle {
             return queue.countExcerpts(queue.firstIndex(), last) + 1;
         }
         return queue.countExcerpts(index, last);
-    }
-
-    /**
-     * Deletes the journal files of cycles wholly before the one that holds the acknowledged position. Cycle file names
-     * are dates from the most significant field down, so name order is cycle order.
-     */
-    private void deleteAcknowledgedFiles() {
-        long ack = acknowledgedIndex();
-        if (ack == NO_INDEX) {
-            return;
-        }
-        int ackCycle = queue.rollCycle().toCycle(ack);
-        String ackFile = cycleFileName(ackCycle);
-        try (var files = Files.list(settings.dir().resolve("queue"))) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(SingleChronicleQueue.SUFFIX) && name.compareTo(ackFile) < 0) {
-                    Files.deleteIfExists(file);
-                    log.debug("Deleted acknowledged journal file {}", file);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("Could not delete acknowledged journal files: {}", e.toString());
-            return;
-        }
-        queue.refreshDirectoryListing();
-        lastCleanedCycle = ackCycle;
-    }
-
-    private String cycleFileName(int cycle) {
-        var rollCycle = queue.rollCycle();
-        var format = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC);
-        return format.format(Instant.ofEpochMilli(cycle * (long) rollCycle.lengthInMillis() + queue.epoch()))
-                + SingleChronicleQueue.SUFFIX;
     }
 
     /** A roll cycle by name: Chronicle's usual ones, or its test ones (seconds long) for tests. */
@@ -214,17 +339,40 @@ public class Journal implements SmartLifecycle {
         String id = HexFormat.of().formatHex(random);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, id, StandardCharsets.US_ASCII);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         return id;
     }
 
     @Override
-    public synchronized void stop() {
-        if (queue != null) {
+    public void stop() {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+            housekeeping = null;
+        }
+        synchronized (this) {
+            if (queue == null) {
+                return;
+            }
+            if (settings.sync() != SyncPolicy.NONE) {
+                syncLocked();
+            }
+            closeQuietly();
+            notifyAll();
+        }
+        synchronized (room) {
+            room.notifyAll();
+        }
+        log.info("Journal closed: {} records wait for Kafka", backlogRecords());
+    }
+
+    private void closeQuietly() {
+        if (appender != null) {
             appender.close();
+            appender = null;
+        }
+        if (queue != null) {
             queue.close();
             queue = null;
-            log.info("Journal closed: {} records wait for Kafka", backlogRecords());
         }
     }
 

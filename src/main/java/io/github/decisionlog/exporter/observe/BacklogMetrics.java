@@ -37,6 +37,13 @@ public class BacklogMetrics implements MeterBinder {
                 .description("Bytes of the journal's files on disk")
                 .baseUnit("bytes")
                 .register(registry);
+        Gauge.builder("decisionlog.journal.max.size", journal, Journal::maxBytes)
+                .description("The journal's disk budget (exporter.journal.max-size)")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("decisionlog.journal.full", journal, j -> j.isFull() ? 1 : 0)
+                .description("1 while the journal is over its budget or its disk is nearly full, else 0")
+                .register(registry);
         Gauge.builder("decisionlog.publish.inflight", publisher, Publisher::inFlight)
                 .description("Records sent to Kafka and not yet acknowledged")
                 .register(registry);

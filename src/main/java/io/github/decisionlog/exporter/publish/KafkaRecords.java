@@ -29,6 +29,10 @@ final class KafkaRecords {
     }
 
     ProducerRecord<byte[], byte[]> toRecord(JournalEntry entry) {
+        return toRecord(entry, topic);
+    }
+
+    ProducerRecord<byte[], byte[]> toRecord(JournalEntry entry, String topic) {
         RecordMeta meta = entry.meta();
         RecordHeaders headers = new RecordHeaders();
         headers.add(RECORD_ID, utf8(entry.recordId()));

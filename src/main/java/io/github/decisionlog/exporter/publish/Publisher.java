@@ -49,8 +49,11 @@ public class Publisher implements SmartLifecycle {
     private volatile Throwable failure;
     private volatile long oldestUnacknowledgedAt;
     private volatile int inFlight;
+    private final DeadLetters deadLetters;
     private Duration backoff;
     private boolean kafkaDown;
+    private long poisonIndex = Journal.NO_RECORD;
+    private int poisonAttempts;
 
     public Publisher(Journal journal, KafkaTemplate<byte[], byte[]> kafka, ExporterProperties properties,
             MeterRegistry registry) {
@@ -60,6 +63,7 @@ public class Publisher implements SmartLifecycle {
         this.records = new KafkaRecords(settings.topic());
         this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
+        this.deadLetters = new DeadLetters(kafka, records, settings, registry);
         this.published = Counter.builder("decisionlog.records.published")
                 .description("Records Kafka acknowledged").register(registry);
         this.latency = Timer.builder("decisionlog.publish.latency")
@@ -168,7 +172,8 @@ public class Publisher implements SmartLifecycle {
 
     /**
      * A send failed: wait until every send in flight has settled, keep what Kafka acknowledged before the first gap,
-     * then go back to the acknowledged position and send the rest again after the backoff.
+     * then go back to the acknowledged position and send the rest again after the backoff. A record that Kafka refuses
+     * for good, again and again, goes to the dead-letter topic so it cannot hold up the records behind it.
      */
     private void recover(JournalReader reader) {
         while (running && window.stream().anyMatch(s -> !s.done)) {
@@ -176,8 +181,18 @@ public class Publisher implements SmartLifecycle {
         }
         advance();
         Throwable cause = failure;
+        Send head = window.peek();
         Counter.builder("decisionlog.publish.failures").tag("reason", reason(cause))
                 .description("Failed sends to Kafka; the records are sent again").register(registry).increment();
+        long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
+        window.clear();
+        inFlight = 0;
+        oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
+        reader.rewind();
+        if (head != null && head.error != null && DeadLetters.isPoison(head.error) && tryDeadLetter(reader, head)) {
+            failure = null;
+            return;
+        }
         if (!kafkaDown) {
             kafkaDown = true;
             log.warn("Sending to Kafka failed ({}); {} records wait in the journal; retrying with backoff up to {}",
@@ -185,16 +200,30 @@ public class Publisher implements SmartLifecycle {
         } else {
             log.debug("Sending to Kafka failed again: {}", describe(cause));
         }
-        Send head = window.peek();
-        long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
-        window.clear();
-        inFlight = 0;
-        oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
         sleep(backoff);
         Duration doubled = backoff.multipliedBy(2);
         backoff = doubled.compareTo(settings.retryMaxBackoff()) > 0 ? settings.retryMaxBackoff() : doubled;
         failure = null;
+    }
+
+    /** Counts the attempts of a refused record; at the last one, dead-letters it and moves past it. */
+    private boolean tryDeadLetter(JournalReader reader, Send head) {
+        if (head.index != poisonIndex) {
+            poisonIndex = head.index;
+            poisonAttempts = 0;
+        }
+        if (++poisonAttempts < settings.poisonAttempts()) {
+            return false;
+        }
+        JournalEntry entry = reader.next();
+        if (entry == null || entry.index() != head.index || !deadLetters.handle(entry, head.error)) {
+            reader.rewind();
+            return false;
+        }
+        journal.acknowledge(entry.index(), 1);
+        poisonIndex = Journal.NO_RECORD;
         reader.rewind();
+        return true;
     }
 
     /** Stop: send nothing new, give what is in flight a bounded time, and keep the acknowledged position. */
@@ -224,20 +253,12 @@ public class Publisher implements SmartLifecycle {
         }
     }
 
-    private static Throwable rootCause(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
     private static String reason(Throwable t) {
-        return rootCause(t).getClass().getSimpleName();
+        return DeadLetters.rootCause(t).getClass().getSimpleName();
     }
 
     private static String describe(Throwable t) {
-        Throwable root = rootCause(t);
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
+        return DeadLetters.describe(t);
     }
 
     /** Epoch milliseconds at which the oldest record still in flight was received, or 0 when none is in flight. */

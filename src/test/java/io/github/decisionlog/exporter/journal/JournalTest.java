@@ -4,13 +4,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ExporterProperties.Journal.SyncPolicy;
+import io.github.decisionlog.exporter.ExporterProperties.Journal.WhenFull;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.util.unit.DataSize;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class JournalTest {
 
@@ -18,10 +25,15 @@ class JournalTest {
     Path dir;
 
     private Journal open(String rollCycle) {
-        var props = new ExporterProperties(null, new ExporterProperties.Journal(dir, rollCycle), null);
-        Journal journal = new Journal(props);
+        var props = new ExporterProperties(null, journalSettings(dir, rollCycle), null);
+        Journal journal = new Journal(props, new SimpleMeterRegistry());
         journal.start();
         return journal;
+    }
+
+    static ExporterProperties.Journal journalSettings(Path dir, String rollCycle) {
+        return new ExporterProperties.Journal(dir, rollCycle, Duration.ZERO, SyncPolicy.NONE, Duration.ofMillis(100),
+                1000, DataSize.ofGigabytes(2), WhenFull.BLOCK, DataSize.ofMegabytes(1));
     }
 
     private static long append(Journal journal, String text) {
@@ -105,9 +117,10 @@ class JournalTest {
         assertThat(cycleFiles()).hasSize(3);
 
         journal.acknowledge(first, 1);
+        Thread.sleep(500);
         assertThat(cycleFiles()).hasSize(3); // the acknowledged record's own file stays until a later one is acked
         journal.acknowledge(third, 2);
-        assertThat(cycleFiles()).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(cycleFiles()).hasSize(1));
         try (JournalReader reader = journal.reader()) {
             assertThat(reader.next()).isNull();
         }
