@@ -7,7 +7,7 @@ import java.util.Map;
 final class FaultSettings {
 
     /** Producers use acknowledged ingest: only what the exporter acknowledged counts as accepted. */
-    static final boolean ACKNOWLEDGED = false;
+    static final boolean ACKNOWLEDGED = true;
 
     private FaultSettings() {
     }

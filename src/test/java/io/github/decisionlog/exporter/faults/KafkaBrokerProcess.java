@@ -135,6 +135,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("broker exited with " + process.exitValue() + "; see " + logFile);
             }
+            if (!listening()) {
+                sleep(100);
+                continue;
+            }
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000,
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
@@ -146,6 +150,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException("broker not ready within " + START_TIMEOUT + "; see " + logFile, last);
+    }
+
+    private boolean listening() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A graceful stop: SIGTERM, then waits for the process to end (killed after 30 s). */
