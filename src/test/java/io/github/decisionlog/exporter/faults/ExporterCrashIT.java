@@ -1,10 +1,21 @@
 package io.github.decisionlog.exporter.faults;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.github.decisionlog.exporter.support.TopicReader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -97,6 +108,72 @@ class ExporterCrashIT extends FaultTest {
                     Faults.closeAll(producers);
                 }
             }
+        }
+    }
+
+    /**
+     * A journal file damaged while the exporter was down (here: the header of the newest file overwritten with
+     * noise) must not make the exporter crash-loop: it starts, says so in the log and a metric, and new records flow.
+     * What the damaged part held may be lost; that is reported, not asserted.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void damagedJournalNeverCausesACrashLoop() throws Exception {
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("broker"))) {
+            String topic = Faults.newTopic(broker, "damaged");
+            try (ExporterProcess exporter = ExporterProcess.start(dir.resolve("exporter"), broker.bootstrapServers(),
+                    topic, FaultSettings.exporter())) {
+                StreamingProducer before = new StreamingProducer(0, exporter.socket(), true, 20_000, 20_000).start();
+                StreamingProducer after = new StreamingProducer(1, exporter.socket(), true, 10_000, 20_000);
+                try {
+                    Faults.awaitDone(List.of(before), Duration.ofSeconds(30));
+                    exporter.kill9();
+                    Path damaged = newestJournalFile(exporter.journalDir().resolve("queue"));
+                    byte[] noise = new byte[4096];
+                    new Random(7).nextBytes(noise);
+                    try (FileChannel file = FileChannel.open(damaged, StandardOpenOption.WRITE)) {
+                        file.write(ByteBuffer.wrap(noise), 0);
+                    }
+
+                    exporter.start(); // fails the test if the exporter cannot start on the damaged journal
+                    after.start();
+                    Faults.awaitDone(List.of(after), Duration.ofSeconds(30));
+                    Faults.await("backlog after the restart", Duration.ofSeconds(60),
+                            () -> exporter.scrape().value("decisionlog_backlog_records"), v -> v == 0);
+                    var metrics = exporter.scrape();
+                    assertThat(exporter.isRunning()).isTrue();
+
+                    List<ConsumerRecord<byte[], byte[]>> records =
+                            TopicReader.readAll(broker.bootstrapServers(), topic, 10_000, Duration.ofSeconds(60));
+                    Tally beforeDamage = Tally.of(records, List.of(before));
+                    Tally afterDamage = Tally.of(records, List.of(after));
+                    long clearLines = exporter.log().lines().filter(l -> l.contains("moved it aside")).count();
+                    Tally.print(String.format("damaged journal: recoveries metric %.0f, log lines saying so %d; "
+                            + "accepted before the damage %d, of them in Kafka %d", metrics.value(
+                            "decisionlog_journal_recoveries_total"), clearLines, beforeDamage.accepted(),
+                            beforeDamage.inKafka()));
+                    afterDamage.summary("damagedJournalNeverCausesACrashLoop (records sent after the restart)");
+
+                    assertThat(afterDamage.accepted()).isEqualTo(10_000);
+                    assertThat(afterDamage.missing()).isZero();
+                    assertThat(afterDamage.duplicates()).isZero();
+                    if (beforeDamage.missing() > 0) {
+                        assertThat(metrics.value("decisionlog_journal_recoveries_total"))
+                                .as("records were lost with the damaged part: the metric must say so").isPositive();
+                        assertThat(clearLines).as("a log line saying what was moved aside").isPositive();
+                    }
+                } finally {
+                    Faults.closeAll(List.of(before, after));
+                }
+            }
+        }
+    }
+
+    private static Path newestJournalFile(Path queue) throws IOException {
+        try (Stream<Path> files = Files.list(queue)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".cq4"))
+                    .max(Comparator.comparing(f -> f.getFileName().toString()))
+                    .orElseThrow(() -> new IllegalStateException("no journal file in " + queue));
         }
     }
 
