@@ -88,10 +88,10 @@ public final class ExporterProcess implements AutoCloseable {
         try {
             Files.writeString(logFile, "==== start " + (++starts) + " at " + Instant.now() + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command).directory(dir.toFile())
+            process = ChildProcesses.track(new ProcessBuilder(command).directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
+                    .start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the exporter", e);
         }

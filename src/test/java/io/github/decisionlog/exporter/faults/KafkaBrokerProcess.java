@@ -96,7 +96,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         List<String> command = javaCommand("kafka.tools.StorageTool");
         command.addAll(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", properties.toString(),
                 "--ignore-formatted"));
-        Process p = processBuilder(command, dir.resolve("format.log")).start();
+        Process p = ChildProcesses.track(processBuilder(command, dir.resolve("format.log")).start());
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -121,7 +121,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         try {
             List<String> command = javaCommand("kafka.Kafka");
             command.add(properties.toString());
-            process = processBuilder(command, logFile).start();
+            process = ChildProcesses.track(processBuilder(command, logFile).start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the broker", e);
         }
