@@ -1,16 +1,24 @@
 package io.github.decisionlog.exporter;
 
+import io.github.decisionlog.exporter.observe.InspectCommand;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Takes policy decision logs from the pod it runs in and forwards every one of them to Kafka. */
+/**
+ * Takes policy decision logs from the pod it runs in and forwards every one of them to Kafka. With {@code inspect} as
+ * first argument it only prints what a journal holds (see {@link InspectCommand}).
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class ExporterApplication {
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("inspect")) {
+            System.exit(InspectCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         ConfigurableApplicationContext context = SpringApplication.run(ExporterApplication.class, args);
         exitCleanlyOnSignal(context, "TERM");
         exitCleanlyOnSignal(context, "INT");

@@ -2,10 +2,12 @@ package io.github.decisionlog.exporter;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
@@ -21,7 +23,8 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("exporter")
 @Validated
 public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @DefaultValue Journal journal,
-        @Valid @DefaultValue Publish publish) {
+        @Valid @DefaultValue Publish publish, @Valid @DefaultValue Health health,
+        @Valid @DefaultValue Gatekeeper gatekeeper) {
 
     /**
      * The unix stream socket that takes NDJSON.
@@ -91,5 +94,35 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("10s") Duration closeTimeout,
             @DefaultValue("") String deadLetterTopic,
             @Min(1) @DefaultValue("3") int poisonAttempts) {
+    }
+
+    /**
+     * What the health endpoint reports.
+     *
+     * @param stuckAfter liveness fails when records wait, Kafka is reachable, and nothing was acknowledged for this long
+     * @param kafkaCheckInterval how often Kafka's reachability is checked, off the probes' path
+     */
+    public record Health(@NotNull @DefaultValue("10m") Duration stuckAfter,
+            @NotNull @DefaultValue("15s") Duration kafkaCheckInterval) {
+    }
+
+    /**
+     * Gatekeeper's disk export driver: finished {@code .log} files under {@code <export-path>/<channel>/} are read into
+     * the journal and then deleted.
+     *
+     * @param enabled whether to read Gatekeeper's export directory at all
+     * @param exportPath Gatekeeper's {@code Connection} {@code spec.config.path}; the journal must not be under it
+     * @param channels the channel directories under the export path ({@code --audit-channel}, admission channels)
+     * @param pollInterval how often the directories are listed; a file system notification may wake the reader sooner
+     * @param forwardControlLines whether the "audit is started" and "audit is completed" lines go to Kafka too
+     * @param maxRecordSize a longer line is rejected as {@code too_large}; the rest of the file is still read
+     */
+    public record Gatekeeper(@DefaultValue("false") boolean enabled,
+            @NotNull @DefaultValue("/tmp/violations/topics") Path exportPath,
+            @NotEmpty @DefaultValue("audit-channel")
+            List<@Pattern(regexp = "(?!\\.{1,2}$)[^/]+", message = "must be a directory name") String> channels,
+            @NotNull @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("true") boolean forwardControlLines,
+            @NotNull @DefaultValue("1MB") DataSize maxRecordSize) {
     }
 }

@@ -131,7 +131,6 @@ abstract class PipelineScenarios {
             assertThat(exporter.metric("decisionlog.backlog.records")).isEqualTo(2_000);
         }
         try (ExporterRun exporter = ExporterRun.start(dir, bootstrapServers(), topic)) {
-            assertThat(exporter.metric("decisionlog.backlog.records")).isLessThanOrEqualTo(2_000).isPositive();
             List<ConsumerRecord<byte[], byte[]>> records =
                     TopicReader.readAll(bootstrapServers(), topic, 2_000, Duration.ofSeconds(60));
             assertArrivedExactlyOnceInOrder(records, 2, 1_000);

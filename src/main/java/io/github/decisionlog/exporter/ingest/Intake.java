@@ -52,28 +52,66 @@ public class Intake {
 
     /** Like {@link #accept}, and says why a record was not taken. */
     public Outcome offer(String source, byte[] buf, int off, int len, String recordId, String runId) {
+        Outcome checked = checked(source, buf, off, len);
+        if (!checked.accepted()) {
+            return checked;
+        }
+        DecisionFields fields = checked.fields();
+        RecordMeta meta = new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId);
+        return append(meta, buf, off, len) ? new Outcome(fields, null) : new Outcome(null, RejectReason.JOURNAL_FULL);
+    }
+
+    /**
+     * The first half of {@link #offer}, for a source that chooses the journal metadata from the record's fields:
+     * counts the record as received and checks it.
+     *
+     * @return the record's fields, or {@code null} if it was rejected (counted and logged)
+     */
+    DecisionFields check(String source, byte[] buf, int off, int len) {
+        return checked(source, buf, off, len).fields();
+    }
+
+    private Outcome checked(String source, byte[] buf, int off, int len) {
         counter("decisionlog.records.received", source, null).increment();
-        DecisionFields fields;
         try {
-            fields = checker.check(buf, off, len);
+            return new Outcome(checker.check(buf, off, len), null);
         } catch (RecordChecker.Rejected e) {
             reject(source, e.reason, e.getMessage());
             return new Outcome(null, e.reason);
         }
-        long index = journal.append(new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId),
-                buf, off, len);
-        if (index == Journal.DROPPED) {
+    }
+
+    /**
+     * The second half of {@link #offer}: journals a record that {@link #check} passed.
+     *
+     * @return false if the journal was full and dropped it (only with {@code exporter.journal.when-full=drop})
+     */
+    boolean append(RecordMeta meta, byte[] buf, int off, int len) {
+        if (journal.append(meta, buf, off, len) == Journal.DROPPED) {
             rejectLog.warn("dropped", "Dropped a record from {}: the journal is full (exporter.journal.when-full=drop)",
-                    source);
-            return new Outcome(null, RejectReason.JOURNAL_FULL);
+                    meta.source());
+            return false;
         }
-        counter("decisionlog.records.appended", source, null).increment();
-        return new Outcome(fields, null);
+        counter("decisionlog.records.appended", meta.source(), null).increment();
+        return true;
     }
 
     /** Returns once what was accepted so far is as durable as {@code exporter.journal.sync} promises. */
     public void awaitDurable() {
         journal.awaitDurable();
+    }
+
+    /**
+     * Creates a source's counters at zero, so that dashboards and alert rules see the series before the first event.
+     */
+    public void registerSource(String source) {
+        counter("decisionlog.records.received", source, null);
+        counter("decisionlog.records.appended", source, null);
+        for (RejectReason reason : RejectReason.values()) {
+            if (reason != RejectReason.JOURNAL_FULL) {
+                counter("decisionlog.records.rejected", source, reason);
+            }
+        }
     }
 
     /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */

@@ -2,7 +2,7 @@ package io.github.decisionlog.exporter.ingest;
 
 /** Why a record was not accepted; the tag value of the rejected-records counter. */
 public enum RejectReason {
-    /** The line is longer than {@code exporter.socket.max-record-size}. */
+    /** The line is longer than {@code exporter.socket.max-record-size} (or {@code exporter.gatekeeper.*}). */
     TOO_LARGE("too_large"),
     /** The bytes are not valid UTF-8. */
     NOT_UTF8("not_utf8"),

@@ -7,6 +7,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import io.github.decisionlog.exporter.journal.JournalClosedException;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +92,9 @@ final class SocketConnection implements Runnable {
             }
         } catch (IOException e) {
             log.debug("Connection ended: {}", e.toString());
+        } catch (JournalClosedException e) {
+            log.warn("Closed a connection at shutdown while the journal was full; what the producer sent after its "
+                    + "last acknowledged line was not accepted");
         } catch (RuntimeException e) {
             log.error("Connection closed after an unexpected error", e);
         }

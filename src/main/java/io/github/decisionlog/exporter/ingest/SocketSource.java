@@ -50,6 +50,7 @@ public class SocketSource implements SmartLifecycle {
         this.settings = properties.socket();
         this.intake = intake;
         this.connectionSlots = new Semaphore(settings.maxConnections());
+        intake.registerSource(SOURCE);
         Gauge.builder("decisionlog.socket.connections", connections, Set::size)
                 .description("Open producer connections on the unix socket")
                 .register(registry);

@@ -3,14 +3,17 @@ package io.github.decisionlog.exporter.journal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures the journal against its byte budget and the free space of its file system. Measured off the hot path, a
- * few times a second; appends only read the resulting flag. Free space is checked too because writing a memory-mapped
- * journal file on a full file system kills the process instead of failing the write.
+ * The journal's budget: the bytes of records Kafka has not acknowledged, kept exactly as records come and go, and
+ * the free space of the journal's file system, measured a few times a second off the hot path. The budget counts
+ * unacknowledged records rather than file sizes because acknowledged records can only leave with their whole file,
+ * at the end of its roll cycle: a full budget must always be curable by Kafka catching up. Free space is checked
+ * because writing a memory-mapped journal file on a full file system kills the process instead of failing the write.
  */
 final class DiskBudget {
 
@@ -19,49 +22,64 @@ final class DiskBudget {
     private final Path queueDir;
     private final long maxBytes;
     private final long minFreeBytes;
-    private volatile long usedBytes;
-    private volatile boolean full;
+    private final AtomicLong backlogBytes = new AtomicLong();
+    private volatile long filesBytes;
+    private volatile boolean diskLow;
+    private boolean reportedFull; // housekeeping thread only
 
-    DiskBudget(Path queueDir, long maxBytes, long minFreeBytes) {
+    DiskBudget(Path queueDir, long maxBytes, long minFreeBytes, long backlogBytesAtStart) {
         this.queueDir = queueDir;
         this.maxBytes = maxBytes;
         this.minFreeBytes = minFreeBytes;
+        this.backlogBytes.set(backlogBytesAtStart);
     }
 
-    /** Measures again; returns true when the journal went from full to not full. */
-    boolean refresh(long backlogRecords) {
-        long used = 0;
+    void appended(long bytes) {
+        backlogBytes.addAndGet(bytes);
+    }
+
+    void acknowledged(long bytes) {
+        backlogBytes.addAndGet(-bytes);
+    }
+
+    /** True while unacknowledged records fill the budget or the disk is nearly full. Cheap: read on every append. */
+    boolean isFull() {
+        return diskLow || backlogBytes.get() >= maxBytes;
+    }
+
+    /** Measures the files and the free space, and logs when the journal becomes full or has room again. */
+    void refresh(long backlogRecords) {
+        long files = 0;
         long free;
-        try (var files = Files.list(queueDir)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                used += f.toFile().length();
+        try (var list = Files.list(queueDir)) {
+            for (Path f : (Iterable<Path>) list::iterator) {
+                files += f.toFile().length();
             }
             free = Files.getFileStore(queueDir).getUsableSpace();
         } catch (IOException e) {
             log.warn("Cannot measure the journal at {}: {}", queueDir, e.toString());
-            return false;
+            return;
         }
-        usedBytes = used;
-        boolean nowFull = used >= maxBytes || free < minFreeBytes;
-        if (nowFull && !full) {
-            log.warn("Journal full: {} MiB used of a {} MiB budget, {} MiB free on disk (minimum {} MiB); {} records "
-                    + "wait for Kafka; new records wait until Kafka acknowledges older ones",
-                    mib(used), mib(maxBytes), mib(free), mib(minFreeBytes), backlogRecords);
-        } else if (!nowFull && full) {
-            log.info("Journal has room again: {} MiB used of {} MiB, {} MiB free on disk", mib(used), mib(maxBytes),
-                    mib(free));
+        filesBytes = files;
+        diskLow = free < minFreeBytes;
+        boolean full = isFull();
+        if (full && !reportedFull) {
+            log.warn("Journal full: {} MiB of records wait for Kafka (budget {} MiB), {} MiB free on disk (minimum "
+                    + "{} MiB), {} records; new records wait until Kafka acknowledges older ones",
+                    mib(backlogBytes.get()), mib(maxBytes), mib(free), mib(minFreeBytes), backlogRecords);
+        } else if (!full && reportedFull) {
+            log.info("Journal has room again: {} MiB of records wait for Kafka (budget {} MiB), {} MiB free on disk",
+                    mib(backlogBytes.get()), mib(maxBytes), mib(free));
         }
-        boolean cleared = full && !nowFull;
-        full = nowFull;
-        return cleared;
+        reportedFull = full;
     }
 
-    boolean isFull() {
-        return full;
+    long backlogBytes() {
+        return backlogBytes.get();
     }
 
-    long usedBytes() {
-        return usedBytes;
+    long filesBytes() {
+        return filesBytes;
     }
 
     long maxBytes() {

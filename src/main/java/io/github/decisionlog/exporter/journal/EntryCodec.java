@@ -10,7 +10,9 @@ final class EntryCodec {
     private EntryCodec() {
     }
 
-    static void write(Bytes<?> out, long receivedAtMillis, RecordMeta meta, byte[] buf, int off, int len) {
+    /** Writes an entry and returns its size in bytes. */
+    static int write(Bytes<?> out, long receivedAtMillis, RecordMeta meta, byte[] buf, int off, int len) {
+        long start = out.writePosition();
         out.writeByte(FORMAT_1);
         out.writeLong(receivedAtMillis);
         out.writeUtf8(meta.source());
@@ -20,10 +22,12 @@ final class EntryCodec {
         out.writeUtf8(meta.runId());
         out.writeInt(len);
         out.write(buf, off, len);
+        return (int) (out.writePosition() - start);
     }
 
     /** Reads an entry; {@code journalId} names socket records that carry no id of their own. */
     static JournalEntry read(Bytes<?> in, long index, String journalId) {
+        int size = (int) in.readRemaining();
         byte format = in.readByte();
         if (format != FORMAT_1) {
             throw new IllegalStateException("journal entry " + Long.toHexString(index) + " has unknown format " + format);
@@ -33,6 +37,6 @@ final class EntryCodec {
         byte[] payload = new byte[in.readInt()];
         in.read(payload);
         String recordId = meta.recordId() != null ? meta.recordId() : journalId + "-" + Long.toHexString(index);
-        return new JournalEntry(index, receivedAt, recordId, meta, payload);
+        return new JournalEntry(index, receivedAt, recordId, meta, payload, size);
     }
 }

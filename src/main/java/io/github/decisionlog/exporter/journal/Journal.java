@@ -98,7 +98,6 @@ public class Journal implements SmartLifecycle {
             throw new UncheckedIOException("exporter.journal.dir: cannot use " + dir + ": " + e.getMessage(), e);
         }
         openQueue();
-        budget = new DiskBudget(queueDir, settings.maxSize().toBytes(), settings.minFreeDisk().toBytes());
         acknowledgedFiles = new AcknowledgedFiles(queue, queueDir, settings.retention());
         acknowledgedFiles.delete(acknowledgedIndex());
         budget.refresh(backlogAtStart);
@@ -148,7 +147,15 @@ public class Journal implements SmartLifecycle {
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // appends from many connections, serialised by this object
         acknowledgedIndex = queue.indexForId(ACKNOWLEDGED_ID);
-        backlogAtStart = countAfter(acknowledgedIndex());
+        long records = 0;
+        long bytes = 0;
+        try (JournalReader reader = reader()) {
+            for (int size; (size = reader.skip()) >= 0; records++) {
+                bytes += size;
+            }
+        }
+        backlogAtStart = records;
+        budget = new DiskBudget(queueDir, settings.maxSize().toBytes(), settings.minFreeDisk().toBytes(), bytes);
     }
 
     /**
@@ -164,11 +171,11 @@ public class Journal implements SmartLifecycle {
         long index;
         synchronized (this) {
             if (queue == null) {
-                throw new IllegalStateException("the journal is closed");
+                throw new JournalClosedException();
             }
             long receivedAt = System.currentTimeMillis();
             try (DocumentContext dc = appender.writingDocument()) {
-                EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len);
+                budget.appended(EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len));
             }
             index = appender.lastIndexAppended();
             appendedSeq++;
@@ -246,11 +253,7 @@ public class Journal implements SmartLifecycle {
     private void housekeeping() {
         try {
             acknowledgedFiles.delete(acknowledgedIndex());
-            if (budget.refresh(backlogRecords())) {
-                synchronized (room) {
-                    room.notifyAll();
-                }
-            }
+            budget.refresh(backlogRecords());
         } catch (RuntimeException e) {
             log.warn("Journal housekeeping failed: {}", e.toString());
         }
@@ -262,12 +265,14 @@ public class Journal implements SmartLifecycle {
     }
 
     /**
-     * Moves the acknowledged position to {@code index}; {@code count} records were acknowledged since the previous
-     * call. Callers move it forward only over records Kafka acknowledged, without gaps.
+     * Moves the acknowledged position to {@code index}; {@code count} records of {@code bytes} in all (their
+     * {@link JournalEntry#size()}) were acknowledged since the previous call. Callers move it forward only over
+     * records Kafka acknowledged, without gaps.
      */
-    public void acknowledge(long index, int count) {
+    public void acknowledge(long index, int count, long bytes) {
         acknowledgedIndex.setOrderedValue(index);
         acknowledged.addAndGet(count);
+        budget.acknowledged(bytes);
     }
 
     /** Index of the last acknowledged record, or {@link #NO_INDEX} when none is. */
@@ -293,7 +298,12 @@ public class Journal implements SmartLifecycle {
 
     /** Bytes of the journal's files on disk, as last measured. */
     public long bytesOnDisk() {
-        return budget == null ? 0 : budget.usedBytes();
+        return budget == null ? 0 : budget.filesBytes();
+    }
+
+    /** Bytes of the records Kafka has not acknowledged: what counts against the budget. */
+    public long backlogBytes() {
+        return budget == null ? 0 : budget.backlogBytes();
     }
 
     /** The disk budget in bytes. */
@@ -301,20 +311,9 @@ public class Journal implements SmartLifecycle {
         return settings.maxSize().toBytes();
     }
 
-    /** True while the journal is over its budget or its file system is nearly full. */
+    /** True while unacknowledged records fill the budget or the journal's file system is nearly full. */
     public boolean isFull() {
         return budget != null && budget.isFull();
-    }
-
-    private long countAfter(long index) {
-        long last = queue.lastIndex();
-        if (last < 0 || last == NO_INDEX) {
-            return 0;
-        }
-        if (index == NO_INDEX) {
-            return queue.countExcerpts(queue.firstIndex(), last) + 1;
-        }
-        return queue.countExcerpts(index, last);
     }
 
     /** A roll cycle by name: Chronicle's usual ones, or its test ones (seconds long) for tests. */

@@ -30,6 +30,13 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
+    /** Moves over the next record without decoding it; returns its size, or -1 at the end of the journal. */
+    int skip() {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            return dc.isPresent() ? (int) dc.wire().bytes().readRemaining() : -1;
+        }
+    }
+
     /** Goes back to just after the acknowledged position, to send again what was not acknowledged. */
     public void rewind() {
         long ack = acknowledgedIndex.getAsLong();

@@ -33,6 +33,10 @@ public class BacklogMetrics implements MeterBinder {
                 .description("Age of the oldest record Kafka has not acknowledged; 0 when there is none")
                 .baseUnit("seconds")
                 .register(registry);
+        Gauge.builder("decisionlog.backlog.size", journal, Journal::backlogBytes)
+                .description("Bytes of the records Kafka has not acknowledged; the journal is full at its budget")
+                .baseUnit("bytes")
+                .register(registry);
         Gauge.builder("decisionlog.journal.size", journal, Journal::bytesOnDisk)
                 .description("Bytes of the journal's files on disk")
                 .baseUnit("bytes")
@@ -42,7 +46,7 @@ public class BacklogMetrics implements MeterBinder {
                 .baseUnit("bytes")
                 .register(registry);
         Gauge.builder("decisionlog.journal.full", journal, j -> j.isFull() ? 1 : 0)
-                .description("1 while the journal is over its budget or its disk is nearly full, else 0")
+                .description("1 while unacknowledged records fill the budget or the disk is nearly full, else 0")
                 .register(registry);
         Gauge.builder("decisionlog.publish.inflight", publisher, Publisher::inFlight)
                 .description("Records sent to Kafka and not yet acknowledged")
@@ -55,7 +59,8 @@ public class BacklogMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    double oldestUnacknowledgedAgeSeconds() {
+    /** Seconds since the oldest record Kafka has not acknowledged was received; 0 when there is none. */
+    public double oldestUnacknowledgedAgeSeconds() {
         long oldest = publisher.oldestUnacknowledgedReceivedAt();
         if (oldest == 0 || journal.backlogRecords() == 0) {
             return 0;

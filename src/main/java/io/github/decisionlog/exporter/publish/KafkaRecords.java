@@ -13,7 +13,10 @@ final class KafkaRecords {
 
     /** The stable record id; the same for every copy of a record, so consumers can drop duplicates. */
     static final String RECORD_ID = "record_id";
-    /** The record's {@code eventType}, when it has one. */
+    /**
+     * The record's {@code eventType}, when it has one; {@code audit_started} and {@code audit_completed} for the
+     * control lines that open and close a Gatekeeper audit run (they have no {@code eventType} of their own).
+     */
     static final String EVENT_TYPE = "event_type";
     /** Where the exporter got the record: {@code socket}, {@code audit}, {@code admission}. */
     static final String SOURCE = "source";

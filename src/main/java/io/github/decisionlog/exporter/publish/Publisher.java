@@ -40,8 +40,7 @@ public class Publisher implements SmartLifecycle {
     private final ExporterProperties.Publish settings;
     private final KafkaRecords records;
     private final MeterRegistry registry;
-    private final Counter published;
-    private final Timer latency;
+    private final PublishMeters meters;
     private final ArrayDeque<Send> window = new ArrayDeque<>();
 
     private volatile boolean running;
@@ -51,7 +50,9 @@ public class Publisher implements SmartLifecycle {
     private volatile int inFlight;
     private final DeadLetters deadLetters;
     private Duration backoff;
-    private boolean kafkaDown;
+    private volatile boolean kafkaDown;
+    private volatile long lastProgressAt = System.currentTimeMillis();
+    private boolean probing;
     private long poisonIndex = Journal.NO_RECORD;
     private int poisonAttempts;
 
@@ -64,26 +65,23 @@ public class Publisher implements SmartLifecycle {
         this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
         this.deadLetters = new DeadLetters(kafka, records, settings, registry);
-        this.published = Counter.builder("decisionlog.records.published")
-                .description("Records Kafka acknowledged").register(registry);
-        this.latency = Timer.builder("decisionlog.publish.latency")
-                .description("From receiving a record to Kafka acknowledging it")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
-                .register(registry);
+        this.meters = new PublishMeters(registry);
     }
 
     /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
     private final class Send {
         final long index;
         final long receivedAt;
+        final int size;
+        final PublishMeters.Source meters;
         volatile boolean done;
         volatile Throwable error;
 
-        Send(long index, long receivedAt) {
+        Send(long index, long receivedAt, int size, PublishMeters.Source meters) {
             this.index = index;
             this.receivedAt = receivedAt;
+            this.size = size;
+            this.meters = meters;
         }
 
         void complete(Throwable ex) {
@@ -127,12 +125,13 @@ public class Publisher implements SmartLifecycle {
 
     private boolean fill(JournalReader reader) {
         int sent = 0;
-        while (window.size() < settings.maxInFlight() && sent < SENDS_PER_TURN && failure == null) {
+        int limit = probing ? 1 : settings.maxInFlight();
+        while (window.size() < limit && sent < SENDS_PER_TURN && failure == null) {
             JournalEntry entry = reader.next();
             if (entry == null) {
                 break;
             }
-            Send send = new Send(entry.index(), entry.receivedAtMillis());
+            Send send = new Send(entry.index(), entry.receivedAtMillis(), entry.size(), meters.source(entry.meta().source()));
             window.add(send);
             try {
                 kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
@@ -148,18 +147,21 @@ public class Publisher implements SmartLifecycle {
     /** Moves the acknowledged position over the acknowledged head of the window. */
     private boolean advance() {
         int count = 0;
+        long bytes = 0;
         long last = 0;
         long now = System.currentTimeMillis();
         Send head;
         while ((head = window.peek()) != null && head.done && head.error == null) {
             window.poll();
             last = head.index;
-            latency.record(Math.max(0, now - head.receivedAt), TimeUnit.MILLISECONDS);
+            bytes += head.size;
+            head.meters.acknowledged(head.receivedAt, now);
             count++;
         }
         if (count > 0) {
-            journal.acknowledge(last, count);
-            published.increment(count);
+            probing = false;
+            journal.acknowledge(last, count, bytes);
+            lastProgressAt = now;
             if (kafkaDown) {
                 kafkaDown = false;
                 log.info("Kafka accepts records again; {} records wait in the journal", journal.backlogRecords());
@@ -182,13 +184,15 @@ public class Publisher implements SmartLifecycle {
         advance();
         Throwable cause = failure;
         Send head = window.peek();
-        Counter.builder("decisionlog.publish.failures").tag("reason", reason(cause))
-                .description("Failed sends to Kafka; the records are sent again").register(registry).increment();
+        meters.failed(reason(cause));
         long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
         window.clear();
         inFlight = 0;
         oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
         reader.rewind();
+        // the next attempt sends the first unacknowledged record alone: a record the broker refuses then fails on
+        // its own, instead of taking a whole batch down with it
+        probing = true;
         if (head != null && head.error != null && DeadLetters.isPoison(head.error) && tryDeadLetter(reader, head)) {
             failure = null;
             return;
@@ -220,7 +224,7 @@ public class Publisher implements SmartLifecycle {
             reader.rewind();
             return false;
         }
-        journal.acknowledge(entry.index(), 1);
+        journal.acknowledge(entry.index(), 1, entry.size());
         poisonIndex = Journal.NO_RECORD;
         reader.rewind();
         return true;
@@ -264,6 +268,22 @@ public class Publisher implements SmartLifecycle {
     /** Epoch milliseconds at which the oldest record still in flight was received, or 0 when none is in flight. */
     public long oldestUnacknowledgedReceivedAt() {
         return oldestUnacknowledgedAt;
+    }
+
+    /** True while sends fail and the publisher is retrying. */
+    public boolean isFailing() {
+        return kafkaDown;
+    }
+
+    /** Epoch milliseconds of the last time Kafka acknowledged a record (or of the start). */
+    public long lastProgressAt() {
+        return lastProgressAt;
+    }
+
+    /** False once the publisher's thread has ended while the publisher should be running. */
+    public boolean isAlive() {
+        Thread t = thread;
+        return t == null || t.isAlive();
     }
 
     /** Records sent and not yet acknowledged. */

@@ -6,15 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
-import io.github.decisionlog.exporter.ExporterProperties;
-import io.github.decisionlog.exporter.ExporterProperties.Journal.SyncPolicy;
-import io.github.decisionlog.exporter.ExporterProperties.Journal.WhenFull;
+import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -25,20 +22,30 @@ class JournalTest {
     Path dir;
 
     private Journal open(String rollCycle) {
-        var props = new ExporterProperties(null, journalSettings(dir, rollCycle), null);
+        var props = TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.roll-cycle", rollCycle,
+                "journal.min-free-disk", "1MB"));
         Journal journal = new Journal(props, new SimpleMeterRegistry());
         journal.start();
         return journal;
     }
 
-    static ExporterProperties.Journal journalSettings(Path dir, String rollCycle) {
-        return new ExporterProperties.Journal(dir, rollCycle, Duration.ZERO, SyncPolicy.NONE, Duration.ofMillis(100),
-                1000, DataSize.ofGigabytes(2), WhenFull.BLOCK, DataSize.ofMegabytes(1));
-    }
-
     private static long append(Journal journal, String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null), b, 0, b.length);
+    }
+
+    /** Acknowledges the next {@code count} records as the publisher would, with their sizes. */
+    private static void acknowledgeNext(Journal journal, int count) {
+        try (JournalReader reader = journal.reader()) {
+            long bytes = 0;
+            long last = 0;
+            for (int i = 0; i < count; i++) {
+                JournalEntry e = reader.next();
+                bytes += e.size();
+                last = e.index();
+            }
+            journal.acknowledge(last, count, bytes);
+        }
     }
 
     private static List<String> readAll(JournalReader reader) {
@@ -78,7 +85,7 @@ class JournalTest {
             indexes.add(append(journal, "{\"n\":" + i + "}"));
         }
         assertThat(journal.backlogRecords()).isEqualTo(10);
-        journal.acknowledge(indexes.get(3), 4);
+        acknowledgeNext(journal, 4);
         assertThat(journal.backlogRecords()).isEqualTo(6);
         String firstId;
         try (JournalReader reader = journal.reader()) {
@@ -96,7 +103,7 @@ class JournalTest {
             reader.rewind();
             assertThat(readAll(reader)).hasSize(6).first().isEqualTo("{\"n\":4}");
         }
-        reopened.acknowledge(indexes.get(9), 6);
+        acknowledgeNext(reopened, 6);
         reopened.stop();
         Journal empty = open("FAST_HOURLY");
         assertThat(empty.backlogRecords()).isZero();
@@ -116,16 +123,42 @@ class JournalTest {
         long third = append(journal, "{\"n\":3}");
         assertThat(cycleFiles()).hasSize(3);
 
-        journal.acknowledge(first, 1);
+        acknowledgeNext(journal, 1);
         Thread.sleep(500);
         assertThat(cycleFiles()).hasSize(3); // the acknowledged record's own file stays until a later one is acked
-        journal.acknowledge(third, 2);
+        acknowledgeNext(journal, 2);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(cycleFiles()).hasSize(1));
         try (JournalReader reader = journal.reader()) {
             assertThat(reader.next()).isNull();
         }
         journal.stop();
         assertThat(second).isGreaterThan(first);
+    }
+
+    @Test
+    void theBudgetCountsWhatKafkaHasNotAcknowledgedAndSurvivesARestart() {
+        var props = TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.max-size", "10KB",
+                "journal.min-free-disk", "1MB"));
+        Journal journal = new Journal(props, new SimpleMeterRegistry());
+        journal.start();
+        String record = "{\"pad\":\"" + "p".repeat(1000) + "\"}";
+        for (int i = 0; i < 9; i++) {
+            append(journal, record);
+        }
+        assertThat(journal.isFull()).isFalse();
+        assertThat(journal.backlogBytes()).isBetween(9L * record.length(), 9L * (record.length() + 100));
+        append(journal, record);
+        assertThat(journal.isFull()).as("10 records of 1 KB fill a 10 KB budget").isTrue();
+        acknowledgeNext(journal, 5);
+        assertThat(journal.isFull()).as("room again once Kafka acknowledged, whatever the files hold").isFalse();
+        long left = journal.backlogBytes();
+        journal.stop();
+
+        Journal reopened = new Journal(props, new SimpleMeterRegistry());
+        reopened.start();
+        assertThat(reopened.backlogBytes()).isEqualTo(left);
+        assertThat(reopened.backlogRecords()).isEqualTo(5);
+        reopened.stop();
     }
 
     private List<Path> cycleFiles() throws Exception {

@@ -49,6 +49,10 @@ public final class ExporterRun implements AutoCloseable {
         return socket;
     }
 
+    public String property(String name) {
+        return context.getEnvironment().getProperty(name);
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }

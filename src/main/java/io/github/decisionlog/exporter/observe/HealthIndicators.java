@@ -1,0 +1,84 @@
+package io.github.decisionlog.exporter.observe;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ingest.GatekeeperSpoolSource;
+import io.github.decisionlog.exporter.ingest.SocketSource;
+import io.github.decisionlog.exporter.journal.Journal;
+import io.github.decisionlog.exporter.publish.Publisher;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The exporter's health components. Readiness ({@code intake}) means "records can be accepted" and never depends on
+ * Kafka: a sidecar that is not ready takes the whole Gatekeeper pod out of its Service. Liveness ({@code pipeline})
+ * fails only when the exporter is truly stuck. {@code kafka} and {@code backlog} are shown in the details only.
+ */
+@Configuration(proxyBeanMethods = false)
+class HealthIndicators {
+
+    @Bean
+    HealthIndicator intakeHealthIndicator(SocketSource socket, GatekeeperSpoolSource spool, Journal journal,
+            ExporterProperties properties) {
+        return () -> {
+            boolean socketUp = !properties.socket().enabled() || socket.isListening();
+            boolean spoolUp = !properties.gatekeeper().enabled() || spool.isRunning();
+            Health.Builder health = socketUp && spoolUp && journal.isRunning() && !journal.isFull()
+                    ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
+            return health.withDetail("socketListening", socketUp)
+                    .withDetail("gatekeeperReaderRunning", spoolUp)
+                    .withDetail("journalOpen", journal.isRunning())
+                    .withDetail("journalFull", journal.isFull())
+                    .build();
+        };
+    }
+
+    @Bean
+    HealthIndicator pipelineHealthIndicator(Publisher publisher, Journal journal, KafkaConnectivity kafka,
+            ExporterProperties properties) {
+        Duration stuckAfter = properties.health().stuckAfter();
+        return () -> {
+            if (!publisher.isAlive()) {
+                return Health.down().withDetail("reason", "the publisher thread has ended").build();
+            }
+            Duration sinceProgress = Duration.ofMillis(System.currentTimeMillis() - publisher.lastProgressAt());
+            boolean stuck = journal.backlogRecords() > 0 && kafka.state().reachable()
+                    && sinceProgress.compareTo(stuckAfter) > 0;
+            Health.Builder health = stuck ? Health.down().withDetail("reason", "records wait and Kafka is reachable, "
+                    + "but nothing was acknowledged for " + sinceProgress.toSeconds() + " s") : Health.up();
+            return health.withDetail("lastAcknowledgedAt", Instant.ofEpochMilli(publisher.lastProgressAt()).toString())
+                    .build();
+        };
+    }
+
+    @Bean
+    HealthIndicator kafkaHealthIndicator(KafkaConnectivity kafka, Publisher publisher) {
+        return () -> {
+            KafkaConnectivity.State state = kafka.state();
+            Health.Builder health = state.reachable() && !publisher.isFailing() ? Health.up() : Health.down();
+            health.withDetail("clusterReachable", state.reachable())
+                    .withDetail("brokers", state.brokers())
+                    .withDetail("sendsFailing", publisher.isFailing());
+            if (state.error() != null) {
+                health.withDetail("error", state.error());
+            }
+            return health.build();
+        };
+    }
+
+    @Bean
+    HealthIndicator backlogHealthIndicator(Journal journal, BacklogMetrics metrics) {
+        return () -> Health.up()
+                .withDetail("records", journal.backlogRecords())
+                .withDetail("oldestAgeSeconds", metrics.oldestUnacknowledgedAgeSeconds())
+                .withDetail("journalBytes", journal.bytesOnDisk())
+                .withDetail("journalBudgetBytes", journal.maxBytes())
+                .build();
+    }
+}

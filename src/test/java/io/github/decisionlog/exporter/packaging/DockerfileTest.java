@@ -1,0 +1,262 @@
+package io.github.decisionlog.exporter.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The Dockerfile cannot be built here (no Docker engine), so its parts are checked one by one: it copies the jar the
+ * build makes, and its entrypoint and JVM options start the exporter.
+ */
+class DockerfileTest {
+
+    static final Path DOCKERFILE = Path.of("Dockerfile");
+
+    static List<String[]> instructions;
+    static String artifactId;
+    static String version;
+    static String javaVersion;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void read() throws Exception {
+        instructions = parse(Files.readString(DOCKERFILE));
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        Element project = pom.getDocumentElement();
+        artifactId = child(project, "artifactId");
+        version = child(project, "version");
+        javaVersion = child((Element) project.getElementsByTagName("properties").item(0), "java.version");
+    }
+
+    @Test
+    void copiesTheJarTheMavenBuildMakes() {
+        String built = "target/" + artifactId + "-" + version + ".jar";
+        List<String[]> copies = all("COPY").stream().filter(c -> c[1].contains("--from=build")).toList();
+
+        assertThat(copies).singleElement().satisfies(copy -> {
+            String[] words = copy[1].trim().split("\\s+");
+            assertThat(words[words.length - 2]).as("source of the COPY from the build stage").endsWith("/" + built);
+            assertThat(words[words.length - 1]).isEqualTo(entrypointJar());
+        });
+        assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1]).contains("./mvnw").contains("package"));
+        assertThat(arg("VERSION")).isEqualTo(version);
+    }
+
+    @Test
+    void runsOnTheJavaVersionThePomBuildsFor() {
+        assertThat(arg("JRE_IMAGE")).contains(":" + javaVersion + "-jre");
+        assertThat(arg("JDK_IMAGE")).contains(":" + javaVersion + "-jdk");
+    }
+
+    @Test
+    void imageIsNonRootWithoutHealthcheckAndLabelled() {
+        assertThat(last("USER")).isEqualTo("1000:999");
+        assertThat(all("HEALTHCHECK")).isEmpty();
+        assertThat(last("EXPOSE")).isEqualTo("9090");
+        assertThat(last("LABEL")).contains("org.opencontainers.image.title=", "org.opencontainers.image.version=",
+                "org.opencontainers.image.description=");
+        assertThat(jvmOptions()).contains("-XX:MaxRAMPercentage=", "-Djava.io.tmpdir=/tmp", "-XX:+ExitOnOutOfMemoryError");
+        // the journal directory exists in the image and belongs to the user the image runs as
+        assertThat(env("EXPORTER_JOURNAL_DIR")).startsWith("/var/lib/decision-log-exporter/");
+        assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1])
+                .contains("install -d -o 1000 -g 999", "/var/lib/decision-log-exporter"));
+    }
+
+    @Test
+    void chartGivesTheSidecarTheImagesJvmOptionsWithItsOwnTemporaryDirectory() throws Exception {
+        Map<String, Object> sidecar = Chart.at(Chart.exporter().render(Chart.values("output", "gatekeeperValues",
+                "kafka.bootstrapServers", "kafka:9092"), work).get(0), "audit.exportSidecar");
+        Object chartOptions = GatekeeperValuesTest.env(sidecar).get("JDK_JAVA_OPTIONS");
+
+        assertThat(chartOptions).isEqualTo(jvmOptions()
+                .replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=/var/lib/decision-log-exporter"));
+    }
+
+    @Test
+    void entrypointWithTheImagesJvmOptionsStartsTheExporter() throws Exception {
+        List<String> entrypoint = entrypoint();
+        assertThat(entrypoint.get(0)).isEqualTo("java");
+        assertThat(entrypoint).contains("-Dchronicle.analytics.disable=true");
+
+        // the built fat jar when `mvn package` ran before; otherwise (mvn test runs before package) the same main
+        // class from the test class path, with the module options the jar's manifest carries
+        Path jar = Path.of("target", artifactId + "-" + version + ".jar").toAbsolutePath();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String word : entrypoint.subList(1, entrypoint.size())) {
+            if (word.equals(entrypointJar())) {
+                if (Files.isRegularFile(jar)) {
+                    command.add(jar.toString());
+                } else {
+                    // what the jar's manifest (Add-Exports, Add-Opens from pom.xml) would give java -jar
+                    command.remove(command.size() - 1); // -jar
+                    command.addAll(manifestModuleFlags());
+                    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                            "io.github.decisionlog.exporter.ExporterApplication"));
+                }
+            } else {
+                command.add(word);
+            }
+        }
+        command.addAll(List.of("--spring.main.web-application-type=none", "--spring.main.banner-mode=off"));
+
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("EXPORTER_") || k.startsWith("SPRING_") || k.equals("JAVA_TOOL_OPTIONS"));
+        Path tmp = Files.createDirectory(work.resolve("tmp"));
+        env.put("JDK_JAVA_OPTIONS", jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + tmp));
+        env.put("EXPORTER_JOURNAL_DIR", work.resolve("journal").toString());
+        env.put("EXPORTER_SOCKET_PATH", work.resolve("socket").resolve("decisions.sock").toString());
+        env.put("SPRING_KAFKA_BOOTSTRAPSERVERS", "127.0.0.1:9");
+        builder.directory(tmp.toFile());
+
+        Process process = builder.start();
+        StringBuilder output = new StringBuilder();
+        CompletableFuture<Boolean> started = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    synchronized (output) {
+                        output.append(line).append('\n');
+                    }
+                    if (line.contains("Started ExporterApplication")) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try {
+            boolean ok = started.get(Duration.ofSeconds(90).toMillis(), TimeUnit.MILLISECONDS);
+            synchronized (output) {
+                assertThat(ok).as("started; output:\n%s", output).isTrue();
+                assertThat(output).as("the JVM took JDK_JAVA_OPTIONS").contains("Picked up JDK_JAVA_OPTIONS");
+            }
+            assertThat(work.resolve("socket").resolve("decisions.sock")).exists();
+            assertThat(work.resolve("journal")).isDirectory();
+        } finally {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    // ---- Dockerfile reading: instructions with continuation lines joined, comments dropped
+
+    static List<String[]> parse(String text) {
+        List<String[]> result = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : text.split("\n")) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.isEmpty())) {
+                continue;
+            }
+            if (trimmed.endsWith("\\")) {
+                current.append(trimmed, 0, trimmed.length() - 1).append(' ');
+                continue;
+            }
+            current.append(trimmed);
+            String instruction = current.toString().strip();
+            if (!instruction.isEmpty()) {
+                String[] parts = instruction.split("\\s+", 2);
+                result.add(new String[] {parts[0].toUpperCase(), parts.length > 1 ? parts[1] : ""});
+            }
+            current.setLength(0);
+        }
+        return result;
+    }
+
+    static List<String[]> all(String keyword) {
+        return instructions.stream().filter(i -> i[0].equals(keyword)).toList();
+    }
+
+    static String last(String keyword) {
+        List<String[]> found = all(keyword);
+        assertThat(found).as(keyword).isNotEmpty();
+        return found.get(found.size() - 1)[1];
+    }
+
+    static String arg(String name) {
+        return all("ARG").stream().map(a -> a[1]).filter(a -> a.startsWith(name + "=")).findFirst()
+                .map(a -> a.substring(name.length() + 1)).orElseThrow(() -> new AssertionError("no ARG " + name));
+    }
+
+    static List<String> entrypoint() {
+        return Arrays.asList(JsonMapper.shared().readValue(last("ENTRYPOINT"), String[].class));
+    }
+
+    static String entrypointJar() {
+        List<String> entrypoint = entrypoint();
+        return entrypoint.get(entrypoint.indexOf("-jar") + 1);
+    }
+
+    static String jvmOptions() {
+        return env("JDK_JAVA_OPTIONS");
+    }
+
+    /** An ENV of the Dockerfile, written NAME="value" or NAME=value. */
+    static String env(String name) {
+        Map<String, String> env = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|(\\S+))")
+                .matcher(String.join(" ", all("ENV").stream().map(e -> e[1]).toList()));
+        while (m.find()) {
+            env.put(m.group(1), m.group(2) != null ? m.group(2) : m.group(3));
+        }
+        assertThat(env).containsKey(name);
+        return env.get(name);
+    }
+
+    /** The jar manifest's Add-Exports and Add-Opens entries (from pom.xml) as the equivalent java options. */
+    static List<String> manifestModuleFlags() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        List<String> flags = new ArrayList<>();
+        for (String entry : List.of("Add-Exports", "Add-Opens")) {
+            String option = "--" + entry.toLowerCase() + "=";
+            String packages = pom.getElementsByTagName(entry).item(0).getTextContent().trim();
+            for (String modulePackage : packages.split("\\s+")) {
+                flags.add(option + modulePackage + "=ALL-UNNAMED");
+            }
+        }
+        return flags;
+    }
+
+    private static String child(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(name)) {
+                return e.getTextContent().trim();
+            }
+        }
+        throw new AssertionError("no <" + name + "> in <" + parent.getTagName() + ">");
+    }
+}
