@@ -44,7 +44,7 @@ class ExporterCrashIT extends FaultTest {
                 Random random = new Random(4);
                 try {
                     for (int kill = 1; kill <= KILLS; kill++) {
-                        Thread.sleep(1_500 + random.nextInt(1_500));
+                        Thread.sleep(1_000 + random.nextInt(1_500));
                         long acceptedBefore = accepted(producers);
                         exporter.kill9();
                         kills.add("kill " + kill + " after " + acceptedBefore + " acknowledged, exit "

@@ -213,12 +213,33 @@ public final class ExporterProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + managementPort + path);
     }
 
-    /** Kills whatever still runs; a test that wants a graceful stop calls {@link #sigterm} first. */
+    /**
+     * Kills whatever still runs; a test that wants a graceful stop calls {@link #sigterm} first. The log gets a thread
+     * dump first, to show what the exporter was doing when the test ended.
+     */
     @Override
     public synchronized void close() {
         if (process != null && process.isAlive()) {
+            threadDump();
             process.destroyForcibly();
             waitFor(Duration.ofSeconds(10));
+        }
+    }
+
+    /** Asks the JVM for a thread dump (SIGQUIT), which it writes into the log. */
+    public synchronized void threadDump() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-QUIT", String.valueOf(process.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            kill.waitFor(5, TimeUnit.SECONDS);
+            Thread.sleep(500);
+        } catch (IOException e) {
+            // no dump then
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

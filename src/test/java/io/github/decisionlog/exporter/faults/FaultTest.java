@@ -16,6 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class FaultTest {
 
+    /** The logs of the processes; not the broker's data, whose segment files end in .log too. */
+    private static final java.util.Set<String> LOGS = java.util.Set.of("exporter.log", "broker.log", "format.log");
+
     @TempDir
     Path dir;
 
@@ -24,7 +27,7 @@ abstract class FaultTest {
         Path target = Path.of(System.getProperty("basedir", "."), "target", "fault-logs",
                 getClass().getSimpleName(), test.getTestMethod().map(m -> m.getName()).orElse("test"));
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path log : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".log"))::iterator) {
+            for (Path log : (Iterable<Path>) files.filter(f -> LOGS.contains(f.getFileName().toString()))::iterator) {
                 Path copy = target.resolve(dir.relativize(log));
                 Files.createDirectories(copy.getParent());
                 Files.copy(log, copy, StandardCopyOption.REPLACE_EXISTING);

@@ -46,10 +46,12 @@ public final class Tally {
     /** Counts {@code records} against what {@code producers} sent and had acknowledged. */
     public static Tally of(List<ConsumerRecord<byte[], byte[]>> records, List<StreamingProducer> producers) {
         Tally t = new Tally();
+        java.util.Set<Integer> ours = new HashSet<>();
+        producers.forEach(p -> ours.add(p.id()));
         for (ConsumerRecord<byte[], byte[]> r : records) {
             long[] ps = producerAndSeq(r.value());
-            if (ps == null) {
-                t.foreign++;
+            if (ps == null || !ours.contains((int) ps[0])) {
+                t.foreign++; // not made by one of these producers
                 continue;
             }
             t.inKafkaRecords++;
