@@ -183,6 +183,19 @@ public final class ExporterProcess implements AutoCloseable {
         }
     }
 
+    /** GETs a management endpoint, such as {@code /actuator/health/readiness}. */
+    public HttpResponse<String> get(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Path socket() {
         return Path.of(settings.get("exporter.socket.path"));
     }
