@@ -207,22 +207,18 @@ public class Journal implements SmartLifecycle {
     }
 
     /**
-     * Returns once every record appended before the call is as durable as the sync policy promises: at once for
-     * {@code none}, after the next sync for {@code batch}, and at once for {@code always} (append synced already).
+     * Returns once every record appended before the call is on disk, where the sync policy promises it: at once for
+     * {@code none} (page cache only) and {@code always} (each append synced already); for {@code batch} the caller
+     * syncs what is not synced yet. Callers that wait at the same time share one sync (a group commit): whoever gets
+     * the lock next finds their records synced already.
      */
     public void awaitDurable() {
         if (settings.sync() != SyncPolicy.BATCH) {
             return;
         }
         synchronized (this) {
-            long target = appendedSeq;
-            while (syncedSeq < target && queue != null) {
-                try {
-                    wait(settings.syncInterval().toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            if (syncedSeq < appendedSeq && queue != null) {
+                syncLocked();
             }
         }
     }
