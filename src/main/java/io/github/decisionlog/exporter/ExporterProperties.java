@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -12,6 +13,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
@@ -22,8 +24,9 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties("exporter")
 @Validated
-public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @DefaultValue Journal journal,
-        @Valid @DefaultValue Publish publish, @Valid @DefaultValue Health health,
+public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @DefaultValue Datagram datagram,
+        @Valid @DefaultValue Journal journal, @Valid @DefaultValue Publish publish, @Valid @DefaultValue Redact redact,
+        @Valid @DefaultValue Filter filter, @Valid @DefaultValue Health health,
         @Valid @DefaultValue Gatekeeper gatekeeper) {
 
     /**
@@ -32,17 +35,38 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param enabled whether to listen on the socket at all
      * @param path where the socket file is created; a stale file left by a crash is replaced
      * @param fileMode octal permissions of the socket file; producers need write permission to connect
+     * @param fileGroup group (name or number) given to the socket file; empty keeps the exporter's own group
      * @param maxRecordSize a longer line is rejected as {@code too_large} and skipped up to its newline
      * @param maxConnections connections beyond this many are closed at once, with a log line
      * @param acknowledge write {@code ack <n>} lines back, so producers know what is durably accepted
+     * @param allowedUids when not empty, only peers running as one of these uids may connect
      */
     public record Socket(@DefaultValue("true") boolean enabled,
             @NotNull @DefaultValue("/tmp/decision-log-exporter/decisions.sock") Path path,
             @Pattern(regexp = "[0-7]{3}", message = "must be three octal digits, for example 660")
             @DefaultValue("660") String fileMode,
+            @NotNull @DefaultValue("") String fileGroup,
             @NotNull @DefaultValue("1MB") DataSize maxRecordSize,
             @Min(1) @DefaultValue("64") int maxConnections,
-            @DefaultValue("false") boolean acknowledge) {
+            @DefaultValue("false") boolean acknowledge,
+            @NotNull @DefaultValue List<Long> allowedUids) {
+    }
+
+    /**
+     * The unix datagram socket: one JSON object per datagram, no acknowledgement.
+     *
+     * @param enabled whether to listen on it at all
+     * @param path where the socket file is created; a stale file left by a crash is replaced
+     * @param fileMode octal permissions of the socket file; senders need write permission
+     * @param fileGroup group (name or number) given to the socket file; empty keeps the exporter's own group
+     * @param maxRecordSize a longer datagram is rejected as {@code too_large}
+     */
+    public record Datagram(@DefaultValue("false") boolean enabled,
+            @NotNull @DefaultValue("/tmp/decision-log-exporter/decisions.dgram.sock") Path path,
+            @Pattern(regexp = "[0-7]{3}", message = "must be three octal digits, for example 660")
+            @DefaultValue("660") String fileMode,
+            @NotNull @DefaultValue("") String fileGroup,
+            @NotNull @DefaultValue("64KB") DataSize maxRecordSize) {
     }
 
     /**
@@ -86,6 +110,10 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param closeTimeout how long a stop waits for sends already in flight
      * @param deadLetterTopic where a record that Kafka refuses for good goes; empty: it is counted, logged, skipped
      * @param poisonAttempts how often such a record is tried before it is dead-lettered
+     * @param rejectsTopic where records refused at ingest go, raw, with the reason in a header; empty: nowhere
+     * @param key what the Kafka key is made of
+     * @param headers which headers the records carry
+     * @param ceSource with CloudEvents headers, the {@code ce_source}; {@code {source}} is replaced by the source
      */
     public record Publish(@NotBlank @DefaultValue("gatekeeper-decisions") String topic,
             @Min(1) @DefaultValue("8192") int maxInFlight,
@@ -93,7 +121,54 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("30s") Duration retryMaxBackoff,
             @NotNull @DefaultValue("10s") Duration closeTimeout,
             @DefaultValue("") String deadLetterTopic,
-            @Min(1) @DefaultValue("3") int poisonAttempts) {
+            @Min(1) @DefaultValue("3") int poisonAttempts,
+            @NotNull @DefaultValue("") String rejectsTopic,
+            @NotNull @DefaultValue("resource") KeyStrategy key,
+            @NotNull @DefaultValue("plain") HeaderStyle headers,
+            @NotBlank @DefaultValue("/decision-log-exporter/{source}") String ceSource) {
+
+        /** What the Kafka key is made of; every record of one key lands in one partition, in order. */
+        public enum KeyStrategy { RESOURCE, CONSTRAINT, RECORD_ID, NONE }
+
+        /** {@code plain}: record_id, event_type, source, received_at, run_id; or CloudEvents binary mode. */
+        public enum HeaderStyle { PLAIN, CLOUDEVENTS }
+    }
+
+    /**
+     * Redaction, applied to every record before it is journaled.
+     *
+     * @param secrets the built-in rules: erase {@code data}, {@code stringData} and the last-applied-configuration
+     *        annotation of Secret objects under {@code /input/review/object} and {@code /input/review/oldObject}
+     * @param erase JSON Pointers of values to remove, with their member name
+     * @param mask JSON Pointers of values to replace, as mask-with says
+     * @param maskWith {@code marker}: the fixed marker; {@code hash}: HMAC-SHA256 of the value with the salt, in hex
+     * @param marker the text that replaces a masked value
+     * @param salt the HMAC key for {@code hash}; keep it secret, and the same wherever hashes are compared
+     */
+    public record Redact(@DefaultValue("true") boolean secrets,
+            @NotNull @JsonPointers @DefaultValue List<String> erase,
+            @NotNull @JsonPointers @DefaultValue List<String> mask,
+            @NotNull @DefaultValue("marker") MaskWith maskWith,
+            @NotNull @DefaultValue("[REDACTED]") String marker,
+            @NotNull @DefaultValue("") String salt) {
+
+        /** How a masked value is replaced. */
+        public enum MaskWith { MARKER, HASH }
+
+        @AssertTrue(message = "exporter.redact.salt must be set when exporter.redact.mask-with is hash")
+        public boolean isSaltSetForHashing() {
+            return maskWith != MaskWith.HASH || !salt.isEmpty();
+        }
+    }
+
+    /**
+     * Which records are kept; a record that is not kept is counted and dropped before the journal.
+     *
+     * @param eventTypes keep only records with one of these {@code eventType}s; empty: keep all
+     * @param enforcementActions keep only records with one of these {@code enforcementAction}s; empty: keep all
+     */
+    public record Filter(@NotNull @DefaultValue List<String> eventTypes,
+            @NotNull @DefaultValue List<String> enforcementActions) {
     }
 
     /**

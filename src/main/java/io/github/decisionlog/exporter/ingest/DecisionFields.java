@@ -2,7 +2,9 @@ package io.github.decisionlog.exporter.ingest;
 
 /**
  * The few top-level string fields of a decision record that the exporter reads; everything else passes through
- * untouched. Any of them may be {@code null}.
+ * untouched. Any of them may be {@code null}. Gatekeeper's export names the constraint {@code kind} and {@code name};
+ * the proposed decision log names them {@code constraintKind} and {@code constraintName}, and its enforcement action
+ * {@code constraintAction}: both spellings are read.
  *
  * @param eventType {@code violation_audited}, {@code violation_admission}, or a producer's own type
  * @param id Gatekeeper's {@code id}: the audit run id, or the admission request uid
@@ -10,9 +12,18 @@ package io.github.decisionlog.exporter.ingest;
  * @param resourceKind kind of the object the decision is about
  * @param resourceNamespace its namespace
  * @param resourceName its name
+ * @param enforcementAction {@code deny}, {@code dryrun}, {@code warn}, {@code scoped}
+ * @param constraintKind kind of the violated constraint
+ * @param constraintName name of the violated constraint
  */
 public record DecisionFields(String eventType, String id, String message, String resourceKind,
-        String resourceNamespace, String resourceName) {
+        String resourceNamespace, String resourceName, String enforcementAction, String constraintKind,
+        String constraintName) {
+
+    public DecisionFields(String eventType, String id, String message, String resourceKind, String resourceNamespace,
+            String resourceName) {
+        this(eventType, id, message, resourceKind, resourceNamespace, resourceName, null, null, null);
+    }
 
     /** {@code kind/namespace/name} of the resource, which keeps one resource's decisions in order; or {@code null}. */
     public String resourceKey() {
@@ -20,6 +31,14 @@ public record DecisionFields(String eventType, String id, String message, String
             return null;
         }
         return nullToEmpty(resourceKind) + '/' + nullToEmpty(resourceNamespace) + '/' + nullToEmpty(resourceName);
+    }
+
+    /** {@code kind/name} of the violated constraint, which keeps one constraint's decisions in order; or {@code null}. */
+    public String constraintKey() {
+        if (constraintKind == null && constraintName == null) {
+            return null;
+        }
+        return nullToEmpty(constraintKind) + '/' + nullToEmpty(constraintName);
     }
 
     private static String nullToEmpty(String s) {

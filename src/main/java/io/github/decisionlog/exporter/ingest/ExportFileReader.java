@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.function.BooleanSupplier;
 
-import io.github.decisionlog.exporter.journal.RecordMeta;
 
 /**
  * Reads one Gatekeeper export file line by line into the journal. Each record's id is
@@ -86,33 +85,32 @@ final class ExportFileReader {
             number++;
             metrics.recordRead(file.kind());
             completedLast = false;
-            DecisionFields fields = intake.check(source, buf, off, len);
-            if (fields == null) {
-                return;
-            }
+            intake.offer(source, buf, off, len, idPrefix + number, this::label);
+        }
+
+        /** Audit control lines get an event type of their own; every audit record carries its run id. */
+        private Intake.Label label(DecisionFields fields) {
             String control = file.kind() == ExportFile.Kind.AUDIT ? controlType(fields) : null;
             if (number == 1) {
                 startedFirst = AUDIT_STARTED.equals(control);
             }
             completedLast = AUDIT_COMPLETED.equals(control);
             if (control != null && !forwardControlLines) {
-                return;
+                return null;
             }
             String runId = file.kind() == ExportFile.Kind.AUDIT ? fields.id() : null;
-            RecordMeta meta = control != null
-                    // keyed by run, so that a run's start and completion reach one partition in order
-                    ? new RecordMeta(source, idPrefix + number, control, runId, runId)
-                    : new RecordMeta(source, idPrefix + number, fields.eventType(), fields.resourceKey(), runId);
-            intake.append(meta, buf, off, len);
+            // control lines are keyed by run, so that a run's start and completion reach one partition in order
+            return control != null ? new Intake.Label(control, runId, runId)
+                    : new Intake.Label(fields.eventType(), intake.key(fields), runId);
         }
 
         @Override
-        public void onTooLong() {
+        public void onTooLong(byte[] head, int off, int len) {
             number++;
             metrics.recordRead(file.kind());
             completedLast = false;
             intake.reject(source, RejectReason.TOO_LARGE, "line " + number + " of " + file.displayName()
-                    + " is longer than " + maxRecordBytes + " bytes");
+                    + " is longer than " + maxRecordBytes + " bytes", head, off, len);
         }
     }
 

@@ -2,7 +2,10 @@ package io.github.decisionlog.exporter.ingest;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
+import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ExporterProperties.Publish.KeyStrategy;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.RecordMeta;
 import io.micrometer.core.instrument.Counter;
@@ -13,8 +16,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The step every source shares: check a framed record, append it to the journal, and count what happened. A rejected
- * record is counted by reason and logged at a limited rate; it never stops the source.
+ * The step every source shares: check a framed record, filter it, redact it, append it to the journal, and count what
+ * happened. A rejected record is counted by reason and logged at a limited rate; it never stops the source. With a
+ * rejects topic, a rejected record is journaled too, raw, so that it reaches that topic.
  */
 @Component
 public class Intake {
@@ -23,20 +27,69 @@ public class Intake {
 
     private final Journal journal;
     private final MeterRegistry registry;
-    private final RecordChecker checker = new RecordChecker();
+    private final RecordChecker checker;
+    private final RecordFilter filter;
+    private final Redactor redactor;
+    private final KeyStrategy keyStrategy;
+    private final boolean journalRejects;
+    private final ThreadLocal<RedactionScan> scans = ThreadLocal.withInitial(RedactionScan::new);
     private final RateLimitedLog rejectLog = new RateLimitedLog(log, Duration.ofSeconds(10));
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SourceCounters> perSource = new ConcurrentHashMap<>();
+    private final Function<String, SourceCounters> newSourceCounters = s -> new SourceCounters(
+            counter("decisionlog.records.received", s, null, null),
+            counter("decisionlog.records.appended", s, null, null));
 
-    public Intake(Journal journal, MeterRegistry registry) {
-        this.journal = journal;
-        this.registry = registry;
+    /** The counters every record of a source touches, found with one lookup instead of building keys per record. */
+    private record SourceCounters(Counter received, Counter appended) {
     }
 
-    /** What became of one record: its fields once journaled, or why it was not. */
-    public record Outcome(DecisionFields fields, RejectReason reason) {
-        public boolean accepted() {
-            return fields != null;
+    public Intake(Journal journal, MeterRegistry registry, ExporterProperties properties) {
+        this.journal = journal;
+        this.registry = registry;
+        this.checker = new RecordChecker(new RedactionRules(properties.redact()));
+        this.filter = new RecordFilter(properties.filter());
+        this.redactor = new Redactor(properties.redact());
+        this.keyStrategy = properties.publish().key();
+        this.journalRejects = !properties.publish().rejectsTopic().isBlank();
+    }
+
+    /**
+     * What became of one record: its fields once journaled; its fields and {@code filtered} when a filter dropped it
+     * (which is not a refusal: the record is taken care of); or why it was refused.
+     */
+    public record Outcome(DecisionFields fields, RejectReason reason, boolean filtered) {
+        public Outcome(DecisionFields fields, RejectReason reason) {
+            this(fields, reason, false);
         }
+
+        /** True once the record is in the journal. */
+        public boolean accepted() {
+            return fields != null && !filtered;
+        }
+
+        /** True if the record was refused: a producer should hear about it. */
+        public boolean refused() {
+            return reason != null;
+        }
+    }
+
+    /** How a source names a record in the journal. */
+    public record Label(String eventType, String key, String runId) {
+    }
+
+    /**
+     * Decides, from a checked record's fields, how it is journaled; returns {@code null} to leave the record out (it
+     * is then taken care of, like a filtered one). A source with no special records uses {@link #plain(String)}.
+     */
+    @FunctionalInterface
+    public interface Labeler {
+        Label label(DecisionFields fields);
+    }
+
+    /** The record's own event type, the key the key strategy picks, and the given run id. */
+    public Labeler plain(String runId) {
+        return fields -> new Label(fields.eventType(), key(fields), runId);
     }
 
     /**
@@ -44,55 +97,71 @@ public class Intake {
      *
      * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
      * @param runId the audit run the record belongs to, or {@code null}
-     * @return the record's fields once it is in the journal, or {@code null} if it was rejected or dropped
+     * @return the record's fields once it is in the journal, or {@code null} if it was rejected, filtered or dropped
      */
     public DecisionFields accept(String source, byte[] buf, int off, int len, String recordId, String runId) {
-        return offer(source, buf, off, len, recordId, runId).fields();
-    }
-
-    /** Like {@link #accept}, and says why a record was not taken. */
-    public Outcome offer(String source, byte[] buf, int off, int len, String recordId, String runId) {
-        Outcome checked = checked(source, buf, off, len);
-        if (!checked.accepted()) {
-            return checked;
-        }
-        DecisionFields fields = checked.fields();
-        RecordMeta meta = new RecordMeta(source, recordId, fields.eventType(), fields.resourceKey(), runId);
-        return append(meta, buf, off, len) ? new Outcome(fields, null) : new Outcome(null, RejectReason.JOURNAL_FULL);
+        Outcome outcome = offer(source, buf, off, len, recordId, plain(runId));
+        return outcome.accepted() ? outcome.fields() : null;
     }
 
     /**
-     * The first half of {@link #offer}, for a source that chooses the journal metadata from the record's fields:
-     * counts the record as received and checks it.
+     * Checks, labels, filters, redacts and journals one record, and says what became of it.
      *
-     * @return the record's fields, or {@code null} if it was rejected (counted and logged)
+     * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
      */
-    DecisionFields check(String source, byte[] buf, int off, int len) {
-        return checked(source, buf, off, len).fields();
-    }
-
-    private Outcome checked(String source, byte[] buf, int off, int len) {
-        counter("decisionlog.records.received", source, null).increment();
+    public Outcome offer(String source, byte[] buf, int off, int len, String recordId, Labeler labeler) {
+        SourceCounters sourceCounters = perSource.computeIfAbsent(source, newSourceCounters);
+        sourceCounters.received().increment();
+        RedactionScan scan = scans.get();
+        DecisionFields fields;
         try {
-            return new Outcome(checker.check(buf, off, len), null);
+            fields = checker.check(buf, off, len, scan);
         } catch (RecordChecker.Rejected e) {
-            reject(source, e.reason, e.getMessage());
+            refuse(source, e.reason, e.getMessage(), recordId, buf, off, len);
             return new Outcome(null, e.reason);
         }
+        Label label = labeler.label(fields);
+        if (label == null) {
+            return new Outcome(fields, null, true);
+        }
+        String dropped = filter.dropReason(fields);
+        if (dropped != null) {
+            counter("decisionlog.records.filtered", source, "reason", dropped).increment();
+            return new Outcome(fields, null, true);
+        }
+        int redacted = 0;
+        if (scan.matched()) {
+            Redactor.Redacted r = redactor.apply(buf, off, len, scan);
+            buf = r.bytes();
+            off = 0;
+            len = r.length();
+            redacted = r.count();
+            counter("decisionlog.records.redacted", source, null, null).increment();
+        }
+        RecordMeta meta = new RecordMeta(source, recordId, label.eventType(), label.key(), label.runId(), null,
+                redacted);
+        if (!append(source, meta, buf, off, len)) {
+            return new Outcome(null, RejectReason.JOURNAL_FULL);
+        }
+        sourceCounters.appended().increment();
+        return new Outcome(fields, null);
     }
 
-    /**
-     * The second half of {@link #offer}: journals a record that {@link #check} passed.
-     *
-     * @return false if the journal was full and dropped it (only with {@code exporter.journal.when-full=drop})
-     */
-    boolean append(RecordMeta meta, byte[] buf, int off, int len) {
+    /** The key the key strategy picks for a record. */
+    public String key(DecisionFields fields) {
+        return switch (keyStrategy) {
+            case RESOURCE -> fields.resourceKey();
+            case CONSTRAINT -> fields.constraintKey();
+            case RECORD_ID, NONE -> null; // the record id is known once journaled; the publisher adds it
+        };
+    }
+
+    private boolean append(String source, RecordMeta meta, byte[] buf, int off, int len) {
         if (journal.append(meta, buf, off, len) == Journal.DROPPED) {
             rejectLog.warn("dropped", "Dropped a record from {}: the journal is full (exporter.journal.when-full=drop)",
-                    meta.source());
+                    source);
             return false;
         }
-        counter("decisionlog.records.appended", meta.source(), null).increment();
         return true;
     }
 
@@ -105,11 +174,14 @@ public class Intake {
      * Creates a source's counters at zero, so that dashboards and alert rules see the series before the first event.
      */
     public void registerSource(String source) {
-        counter("decisionlog.records.received", source, null);
-        counter("decisionlog.records.appended", source, null);
+        perSource.computeIfAbsent(source, newSourceCounters);
+        counter("decisionlog.records.redacted", source, null, null);
+        for (String reason : RecordFilter.REASONS) {
+            counter("decisionlog.records.filtered", source, "reason", reason);
+        }
         for (RejectReason reason : RejectReason.values()) {
             if (reason != RejectReason.JOURNAL_FULL) {
-                counter("decisionlog.records.rejected", source, reason);
+                counter("decisionlog.records.rejected", source, "reason", reason.tag());
             }
         }
     }
@@ -117,18 +189,41 @@ public class Intake {
     /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */
     public void reject(String source, RejectReason reason, String detail) {
         if (reason == RejectReason.TOO_LARGE) {
-            counter("decisionlog.records.received", source, null).increment();
+            counter("decisionlog.records.received", source, null, null).increment();
         }
-        counter("decisionlog.records.rejected", source, reason).increment();
+        count(source, reason, detail);
+    }
+
+    /**
+     * Like {@link #reject(String, RejectReason, String)}, with the record's bytes (for an over-long record, its first
+     * max-record-size bytes): with a rejects topic they are journaled for it.
+     */
+    public void reject(String source, RejectReason reason, String detail, byte[] buf, int off, int len) {
+        if (reason == RejectReason.TOO_LARGE) {
+            counter("decisionlog.records.received", source, null, null).increment();
+        }
+        refuse(source, reason, detail, null, buf, off, len);
+    }
+
+    private void refuse(String source, RejectReason reason, String detail, String recordId, byte[] buf, int off,
+            int len) {
+        count(source, reason, detail);
+        if (journalRejects) {
+            append(source, RecordMeta.rejected(source, recordId, reason.tag()), buf, off, len);
+        }
+    }
+
+    private void count(String source, RejectReason reason, String detail) {
+        counter("decisionlog.records.rejected", source, "reason", reason.tag()).increment();
         rejectLog.warn(source + reason, "Rejected a record from {}: {} ({})", source, reason.tag(), detail);
     }
 
-    private Counter counter(String name, String source, RejectReason reason) {
-        String key = name + '|' + source + '|' + reason;
+    private Counter counter(String name, String source, String tag, String value) {
+        String key = name + '|' + source + '|' + value;
         return counters.computeIfAbsent(key, k -> {
             Counter.Builder builder = Counter.builder(name).tag("source", source);
-            if (reason != null) {
-                builder.tag("reason", reason.tag());
+            if (tag != null) {
+                builder.tag(tag, value);
             }
             return builder.register(registry);
         });

@@ -1,8 +1,8 @@
 package io.github.decisionlog.exporter.ingest;
 
 /**
- * Cuts a byte stream into {@code \n}-terminated lines of at most {@code maxLineBytes}. A longer line is reported once
- * and skipped up to its newline without being buffered. A line that fits in one read chunk is handed over in place,
+ * Cuts a byte stream into {@code \n}-terminated lines of at most {@code maxLineBytes}. A longer line is reported once,
+ * with its first {@code maxLineBytes} bytes, and the rest of it is skipped up to its newline without being buffered. A line that fits in one read chunk is handed over in place,
  * without a copy; only lines that span chunks are gathered in a buffer that grows up to the limit and is reused.
  */
 final class LineFramer {
@@ -11,7 +11,8 @@ final class LineFramer {
     interface LineHandler {
         void onLine(byte[] buf, int off, int len);
 
-        void onTooLong();
+        /** A line longer than the limit; {@code head} holds its first {@code maxLineBytes} bytes, valid during the call. */
+        void onTooLong(byte[] head, int off, int len);
     }
 
     private final int maxLineBytes;
@@ -38,8 +39,9 @@ final class LineFramer {
                     skipping = false;
                 }
             } else if (partialLen + segmentLen > maxLineBytes) {
+                append(chunk, pos, maxLineBytes - partialLen);
                 partialLen = 0;
-                handler.onTooLong();
+                handler.onTooLong(partial, 0, maxLineBytes);
                 skipping = nl < 0;
             } else if (nl >= 0) {
                 if (partialLen == 0) {

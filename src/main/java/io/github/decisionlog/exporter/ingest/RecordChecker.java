@@ -7,12 +7,19 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Checks that a record is valid UTF-8 and exactly one JSON object, and reads the fields the exporter needs, in one
- * streaming pass that skips nested values without building them. The record's bytes are never re-encoded.
+ * Checks that a record is valid UTF-8 and exactly one JSON object, reads the fields the exporter needs, and finds the
+ * values that redaction rules target, in one streaming pass that skips nested values without building them. Only
+ * members on a redaction path are descended into. The record's bytes are never re-encoded here.
  */
 final class RecordChecker {
 
     private static final JsonFactory JSON = new JsonFactory();
+
+    private final RedactionRules rules;
+
+    RecordChecker(RedactionRules rules) {
+        this.rules = rules;
+    }
 
     /** Thrown for a record that is not accepted; carries the counted reason. */
     static final class Rejected extends Exception {
@@ -24,7 +31,9 @@ final class RecordChecker {
         }
     }
 
-    DecisionFields check(byte[] buf, int off, int len) throws Rejected {
+    /** Checks a record; what redaction rules target is left in {@code scan}, reset first. */
+    DecisionFields check(byte[] buf, int off, int len, RedactionScan scan) throws Rejected {
+        scan.reset();
         if (!Utf8.isValid(buf, off, len)) {
             throw new Rejected(RejectReason.NOT_UTF8, "not valid UTF-8");
         }
@@ -38,8 +47,13 @@ final class RecordChecker {
             String kind = null;
             String namespace = null;
             String name = null;
+            String action = null;
+            String constraintKind = null;
+            String constraintName = null;
             String field;
             while ((field = p.nextName()) != null) {
+                PathNode node = rules.top(field);
+                int keyStart = node == null ? -1 : (int) p.currentTokenLocation().getByteOffset();
                 JsonToken value = p.nextToken();
                 if (value == JsonToken.VALUE_STRING) {
                     switch (field) {
@@ -49,9 +63,15 @@ final class RecordChecker {
                         case "resourceKind" -> kind = p.getString();
                         case "resourceNamespace" -> namespace = p.getString();
                         case "resourceName" -> name = p.getString();
+                        case "enforcementAction", "constraintAction" -> action = p.getString();
+                        case "kind", "constraintKind" -> constraintKind = p.getString();
+                        case "name", "constraintName" -> constraintName = p.getString();
                         default -> { }
                     }
-                } else {
+                }
+                if (node != null) {
+                    visit(p, value, node, keyStart, scan);
+                } else if (value != JsonToken.VALUE_STRING) {
                     p.skipChildren();
                 }
             }
@@ -61,9 +81,53 @@ final class RecordChecker {
             if (p.nextToken() != null) {
                 throw new Rejected(RejectReason.NOT_OBJECT, "more than one JSON value on the line");
             }
-            return new DecisionFields(eventType, id, message, kind, namespace, name);
+            return new DecisionFields(eventType, id, message, kind, namespace, name, action, constraintKind,
+                    constraintName);
         } catch (JacksonException e) {
             throw new Rejected(RejectReason.NOT_JSON, e.getOriginalMessage());
+        }
+    }
+
+    /**
+     * Walks one value on a redaction path: notes its byte range if a rule targets it, its text if a condition reads
+     * it, and goes on only into members and elements that lead further down a path.
+     */
+    private static void visit(JsonParser p, JsonToken token, PathNode node, int keyStart, RedactionScan scan) {
+        int slot = node.rule == null ? -1
+                : scan.begin(node.rule, keyStart, (int) p.currentTokenLocation().getByteOffset());
+        if (node.condition >= 0 && token == JsonToken.VALUE_STRING && node.expected.equals(p.getString())) {
+            scan.conditionMet(node.condition);
+        }
+        if (token == JsonToken.START_OBJECT && node.hasChildren()) {
+            String name;
+            while ((name = p.nextName()) != null) {
+                PathNode child = node.child(name);
+                int childKey = child == null ? -1 : (int) p.currentTokenLocation().getByteOffset();
+                JsonToken value = p.nextToken();
+                if (child == null) {
+                    p.skipChildren();
+                } else {
+                    visit(p, value, child, childKey, scan);
+                }
+            }
+        } else if (token == JsonToken.START_ARRAY && node.hasChildren()) {
+            int index = 0;
+            JsonToken value;
+            while ((value = p.nextToken()) != JsonToken.END_ARRAY && value != null) {
+                PathNode child = node.element(index++);
+                if (child == null) {
+                    p.skipChildren();
+                } else {
+                    visit(p, value, child, -1, scan);
+                }
+            }
+        } else if (token.isStructStart()) {
+            p.skipChildren();
+        } else {
+            p.finishToken(); // so that the current location is the end of the value
+        }
+        if (slot >= 0) {
+            scan.end(slot, (int) p.currentLocation().getByteOffset());
         }
     }
 }

@@ -27,6 +27,7 @@ final class SocketConnection implements Runnable {
 
     private final AFUNIXSocket socket;
     private final Intake intake;
+    private final Intake.Labeler plain;
     private final LineFramer framer;
     private final boolean acknowledge;
     private final StringBuilder replies = new StringBuilder();
@@ -37,21 +38,23 @@ final class SocketConnection implements Runnable {
     SocketConnection(AFUNIXSocket socket, Intake intake, int maxRecordBytes, boolean acknowledge) {
         this.socket = socket;
         this.intake = intake;
+        this.plain = intake.plain(null);
         this.acknowledge = acknowledge;
         this.framer = new LineFramer(maxRecordBytes, new LineFramer.LineHandler() {
             @Override
             public void onLine(byte[] buf, int off, int len) {
                 lines++;
-                Intake.Outcome outcome = intake.offer(SocketSource.SOURCE, buf, off, len, null, null);
-                if (!outcome.accepted()) {
-                    refused(outcome.reason());
+                Intake.Outcome outcome = intake.offer(SocketSource.SOURCE, buf, off, len, null, plain);
+                if (outcome.refused()) {
+                    refused(outcome.reason()); // a filtered line is taken care of, not refused
                 }
             }
 
             @Override
-            public void onTooLong() {
+            public void onTooLong(byte[] head, int off, int len) {
                 lines++;
-                intake.reject(SocketSource.SOURCE, RejectReason.TOO_LARGE, "longer than " + maxRecordBytes + " bytes");
+                intake.reject(SocketSource.SOURCE, RejectReason.TOO_LARGE, "longer than " + maxRecordBytes + " bytes",
+                        head, off, len);
                 refused(RejectReason.TOO_LARGE);
             }
         });

@@ -2,11 +2,8 @@ package io.github.decisionlog.exporter.ingest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -41,6 +38,7 @@ public class SocketSource implements SmartLifecycle {
     private final Semaphore connectionSlots;
     private final Set<SocketConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionNumber = new AtomicInteger();
+    private final PeerCheck peers;
     private final RateLimitedLog refusedLog = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
     private volatile AFUNIXServerSocket server;
@@ -51,6 +49,7 @@ public class SocketSource implements SmartLifecycle {
         this.intake = intake;
         this.connectionSlots = new Semaphore(settings.maxConnections());
         intake.registerSource(SOURCE);
+        this.peers = new PeerCheck(SOURCE, settings.allowedUids(), registry);
         Gauge.builder("decisionlog.socket.connections", connections, Set::size)
                 .description("Open producer connections on the unix socket")
                 .register(registry);
@@ -63,19 +62,19 @@ public class SocketSource implements SmartLifecycle {
             return;
         }
         Path path = settings.path().toAbsolutePath();
+        SocketFiles.prepare(path, "exporter.socket.path", false);
         try {
-            Files.createDirectories(path.getParent());
-            removeStaleSocket(path);
             server = AFUNIXServerSocket.newInstance();
             server.bind(AFUNIXSocketAddress.of(path), 128);
-            Set<PosixFilePermission> mode = PosixFilePermissions.fromString(symbolic(settings.fileMode()));
-            Files.setPosixFilePermissions(path, mode);
         } catch (IOException e) {
             throw new UncheckedIOException("exporter.socket.path: cannot listen on " + path + ": " + e.getMessage(), e);
         }
+        SocketFiles.protect(path, settings.fileMode(), settings.fileGroup(), "exporter.socket");
         acceptor = new Thread(this::acceptLoop, "socket-accept");
         acceptor.start();
-        log.info("Listening for NDJSON decision records on {} (mode {})", path, settings.fileMode());
+        log.info("Listening for NDJSON decision records on {} (mode {}{}{})", path, settings.fileMode(),
+                settings.fileGroup().isEmpty() ? "" : ", group " + settings.fileGroup(),
+                peers.isOpen() ? "" : ", uids " + settings.allowedUids());
     }
 
     private void acceptLoop() {
@@ -90,7 +89,12 @@ public class SocketSource implements SmartLifecycle {
                 }
                 continue;
             }
+            if (!peers.allows(socket)) {
+                closeQuietly(socket);
+                continue;
+            }
             if (!connectionSlots.tryAcquire()) {
+                peers.refusedForCapacity();
                 refusedLog.warn("max", "Refused a connection: {} connections are open (exporter.socket.max-connections)",
                         settings.maxConnections());
                 closeQuietly(socket);
@@ -109,37 +113,6 @@ public class SocketSource implements SmartLifecycle {
             }, "socket-conn-" + connectionNumber.incrementAndGet());
             t.start();
         }
-    }
-
-    /**
-     * A socket file left by a crash blocks the bind. It is removed unless something still listens on it, in which
-     * case another exporter owns the path and this one refuses to start.
-     */
-    private static void removeStaleSocket(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isOther()) {
-            throw new IOException("the path exists and is not a socket");
-        }
-        try (AFUNIXSocket probe = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path))) {
-            throw new IOException("another process is listening on it");
-        } catch (SocketException refused) {
-            log.info("Removing stale socket file {}", path);
-            Files.delete(path);
-        }
-    }
-
-    /** "660" to "rw-rw----". */
-    static String symbolic(String octal) {
-        StringBuilder sb = new StringBuilder(9);
-        for (char c : octal.toCharArray()) {
-            int d = c - '0';
-            sb.append((d & 4) != 0 ? 'r' : '-').append((d & 2) != 0 ? 'w' : '-').append((d & 1) != 0 ? 'x' : '-');
-        }
-        return sb.toString();
     }
 
     /**

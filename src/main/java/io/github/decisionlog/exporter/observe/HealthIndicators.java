@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.ingest.DatagramSource;
 import io.github.decisionlog.exporter.ingest.GatekeeperSpoolSource;
 import io.github.decisionlog.exporter.ingest.SocketSource;
 import io.github.decisionlog.exporter.journal.Journal;
@@ -24,14 +25,16 @@ import org.springframework.context.annotation.Configuration;
 class HealthIndicators {
 
     @Bean
-    HealthIndicator intakeHealthIndicator(SocketSource socket, GatekeeperSpoolSource spool, Journal journal,
-            ExporterProperties properties) {
+    HealthIndicator intakeHealthIndicator(SocketSource socket, DatagramSource datagram, GatekeeperSpoolSource spool,
+            Journal journal, ExporterProperties properties) {
         return () -> {
             boolean socketUp = !properties.socket().enabled() || socket.isListening();
+            boolean datagramUp = !properties.datagram().enabled() || datagram.isListening();
             boolean spoolUp = !properties.gatekeeper().enabled() || spool.isRunning();
-            Health.Builder health = socketUp && spoolUp && journal.isRunning() && !journal.isFull()
+            Health.Builder health = socketUp && datagramUp && spoolUp && journal.isRunning() && !journal.isFull()
                     ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
             return health.withDetail("socketListening", socketUp)
+                    .withDetail("datagramListening", datagramUp)
                     .withDetail("gatekeeperReaderRunning", spoolUp)
                     .withDetail("journalOpen", journal.isRunning())
                     .withDetail("journalFull", journal.isFull())

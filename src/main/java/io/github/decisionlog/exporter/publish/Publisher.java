@@ -12,6 +12,7 @@ import io.github.decisionlog.exporter.journal.JournalReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public class Publisher implements SmartLifecycle {
     private final KafkaRecords records;
     private final MeterRegistry registry;
     private final PublishMeters meters;
+    private final Counter skippedRejects;
     private final ArrayDeque<Send> window = new ArrayDeque<>();
 
     private volatile boolean running;
@@ -61,11 +63,14 @@ public class Publisher implements SmartLifecycle {
         this.journal = journal;
         this.kafka = kafka;
         this.settings = properties.publish();
-        this.records = new KafkaRecords(settings.topic());
+        this.records = new KafkaRecords(settings);
         this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
         this.deadLetters = new DeadLetters(kafka, records, settings, registry);
         this.meters = new PublishMeters(registry);
+        this.skippedRejects = Counter.builder("decisionlog.records.dropped").tag("reason", "no_rejects_topic")
+                .description("Journaled rejects skipped because exporter.publish.rejects-topic is no longer set")
+                .register(registry);
     }
 
     /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
@@ -131,10 +136,18 @@ public class Publisher implements SmartLifecycle {
             if (entry == null) {
                 break;
             }
-            Send send = new Send(entry.index(), entry.receivedAtMillis(), entry.size(), meters.source(entry.meta().source()));
+            ProducerRecord<byte[], byte[]> record = records.toRecord(entry);
+            // a skipped reject is acknowledged like the rest, but not counted as published
+            Send send = new Send(entry.index(), entry.receivedAtMillis(), entry.size(),
+                    record == null ? null : meters.source(entry.meta().source()));
             window.add(send);
             try {
-                kafka.send(records.toRecord(entry)).whenComplete((result, ex) -> send.complete(ex));
+                if (record == null) {
+                    skippedRejects.increment(); // refused at ingest while a rejects topic was set; none is now
+                    send.complete(null);
+                } else {
+                    kafka.send(record).whenComplete((result, ex) -> send.complete(ex));
+                }
             } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
                 send.complete(ex);
             }
@@ -155,7 +168,9 @@ public class Publisher implements SmartLifecycle {
             window.poll();
             last = head.index;
             bytes += head.size;
-            head.meters.acknowledged(head.receivedAt, now);
+            if (head.meters != null) {
+                head.meters.acknowledged(head.receivedAt, now);
+            }
             count++;
         }
         if (count > 0) {

@@ -1,9 +1,11 @@
 package io.github.decisionlog.exporter.ingest;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.decisionlog.exporter.support.DecisionRecords;
+import io.github.decisionlog.exporter.support.TestSettings;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,6 +30,7 @@ public class IngestBenchmark {
     private byte[] record;
     private byte[] chunk;
     private RecordChecker checker;
+    private final RedactionScan scan = new RedactionScan();
     private LineFramer framer;
     private Blackhole sink;
 
@@ -39,7 +42,7 @@ public class IngestBenchmark {
             lines.append(DecisionRecords.violation(1, i, i)).append('\n');
         }
         chunk = lines.toString().getBytes(StandardCharsets.UTF_8);
-        checker = new RecordChecker();
+        checker = new RecordChecker(new RedactionRules(TestSettings.exporter(Map.of()).redact()));
         sink = blackhole;
         framer = new LineFramer(1 << 20, new LineFramer.LineHandler() {
             @Override
@@ -48,7 +51,7 @@ public class IngestBenchmark {
             }
 
             @Override
-            public void onTooLong() {
+            public void onTooLong(byte[] head, int off, int len) {
             }
         });
     }
@@ -56,7 +59,7 @@ public class IngestBenchmark {
     /** UTF-8 validation, one streaming JSON pass and the key fields, per record. */
     @Benchmark
     public DecisionFields checkRecord() throws RecordChecker.Rejected {
-        return checker.check(record, 0, record.length);
+        return checker.check(record, 0, record.length, scan);
     }
 
     /** Cutting 64 records out of one socket read. */

@@ -12,6 +12,7 @@ class LineFramerTest {
 
     private final List<String> lines = new ArrayList<>();
     private int tooLong;
+    private final List<String> heads = new ArrayList<>();
     private final LineFramer framer = new LineFramer(10, new LineFramer.LineHandler() {
         @Override
         public void onLine(byte[] buf, int off, int len) {
@@ -19,8 +20,9 @@ class LineFramerTest {
         }
 
         @Override
-        public void onTooLong() {
+        public void onTooLong(byte[] head, int off, int len) {
             tooLong++;
+            heads.add(new String(head, off, len, StandardCharsets.UTF_8));
         }
     });
 
@@ -75,5 +77,13 @@ class LineFramerTest {
         feed("next\n");
         assertThat(lines).containsExactly("next");
         assertThat(tooLong).isEqualTo(1);
+    }
+
+    @Test
+    void anOverLongLineIsReportedWithItsFirstBytesEvenWhenItSpansReads() {
+        feed("abcdef");
+        feed("ghijklmnop\n{}\n");
+        assertThat(heads).containsExactly("abcdefghij");
+        assertThat(lines).containsExactly("{}");
     }
 }

@@ -11,14 +11,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RecordCheckerTest {
 
-    private final RecordChecker checker = new RecordChecker();
+    private final RecordChecker checker = new RecordChecker(new RedactionRules(RedactionTest.settings(false)));
 
     private DecisionFields check(String s) throws RecordChecker.Rejected {
         return check(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private DecisionFields check(byte[] b) throws RecordChecker.Rejected {
-        return checker.check(b, 0, b.length);
+        return checker.check(b, 0, b.length, new RedactionScan());
     }
 
     private RejectReason reasonFor(byte[] b) {

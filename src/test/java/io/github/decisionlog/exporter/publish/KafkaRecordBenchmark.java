@@ -1,11 +1,13 @@
 package io.github.decisionlog.exporter.publish;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.RecordMeta;
 import io.github.decisionlog.exporter.support.DecisionRecords;
+import io.github.decisionlog.exporter.support.TestSettings;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +34,7 @@ public class KafkaRecordBenchmark {
 
     @Setup
     public void setUp() {
-        records = new KafkaRecords("gatekeeper-decisions");
+        records = new KafkaRecords(TestSettings.exporter(Map.of()).publish());
         entry = new JournalEntry(0x5b562e000001f4L, System.currentTimeMillis(), "68351d69b4de669d-5b562e000001f4",
                 new RecordMeta("socket", null, "violation_audited", "Pod/team-1/pod-1-2", null),
                 DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8), 1100);

@@ -19,4 +19,24 @@ public final class DecisionRecords {
                 + "\",\"resourceName\":\"pod-" + producer + "-" + resource + "\","
                 + "\"resourceLabels\":{\"app\":\"nginx-ingress\",\"pod-template-hash\":\"79479fc6db\"}}";
     }
+
+    /** What the Secret in {@link #secretAdmission} holds: it must never reach the journal or Kafka. */
+    public static final String SECRET_VALUE = "czNjcjN0LXZhbHVl";
+    public static final String SECRET_TOKEN = "plain-token-value";
+
+    /**
+     * An admission decision whose input carries a Secret, keys sorted as Kubernetes marshals them: {@code data}
+     * before {@code kind}.
+     */
+    public static String secretAdmission(String name) {
+        return "{\"decisionId\":\"d-" + name + "\",\"eventType\":\"violation_admission\","
+                + "\"constraintKind\":\"K8sNoSecrets\",\"constraintName\":\"no-secrets\",\"constraintAction\":\"deny\","
+                + "\"input\":{\"review\":{\"kind\":{\"group\":\"\",\"kind\":\"Secret\",\"version\":\"v1\"},"
+                + "\"object\":{\"apiVersion\":\"v1\",\"data\":{\"password\":\"" + SECRET_VALUE + "\"},\"kind\":\"Secret\","
+                + "\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+                + "\"{\\\"data\\\":{\\\"password\\\":\\\"" + SECRET_VALUE + "\\\"}}\"},\"name\":\"" + name + "\"},"
+                + "\"stringData\":{\"token\":\"" + SECRET_TOKEN + "\"},\"type\":\"Opaque\"},"
+                + "\"operation\":\"CREATE\"}},"
+                + "\"resourceKind\":\"Secret\",\"resourceName\":\"" + name + "\",\"resourceNamespace\":\"prod\"}";
+    }
 }

@@ -1,0 +1,33 @@
+package io.github.decisionlog.exporter.ingest;
+
+import java.util.Set;
+
+import io.github.decisionlog.exporter.ExporterProperties;
+
+/** The allow-lists of {@code exporter.filter.*}: which records are kept; an empty list keeps every record. */
+final class RecordFilter {
+
+    static final String EVENT_TYPE = "event_type";
+    static final String ENFORCEMENT_ACTION = "enforcement_action";
+    static final java.util.List<String> REASONS = java.util.List.of(EVENT_TYPE, ENFORCEMENT_ACTION);
+
+    private final Set<String> eventTypes;
+    private final Set<String> enforcementActions;
+
+    RecordFilter(ExporterProperties.Filter settings) {
+        this.eventTypes = Set.copyOf(settings.eventTypes());
+        this.enforcementActions = Set.copyOf(settings.enforcementActions());
+    }
+
+    /** Why the record is dropped ({@code event_type}, {@code enforcement_action}), or {@code null} to keep it. */
+    String dropReason(DecisionFields fields) {
+        if (!eventTypes.isEmpty() && (fields.eventType() == null || !eventTypes.contains(fields.eventType()))) {
+            return EVENT_TYPE;
+        }
+        if (!enforcementActions.isEmpty()
+                && (fields.enforcementAction() == null || !enforcementActions.contains(fields.enforcementAction()))) {
+            return ENFORCEMENT_ACTION;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,41 @@
+package io.github.decisionlog.exporter.journal;
+
+import java.nio.charset.StandardCharsets;
+
+import net.openhft.chronicle.bytes.Bytes;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EntryCodecTest {
+
+    private static final byte[] PAYLOAD = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void theRejectReasonAndTheRedactionCountComeBack() {
+        Bytes<?> bytes = Bytes.allocateElasticOnHeap();
+        RecordMeta meta = new RecordMeta("datagram", null, "violation_admission", "Secret/ns/a", null, null, 3);
+        EntryCodec.write(bytes, 42, meta, PAYLOAD, 0, PAYLOAD.length);
+        JournalEntry entry = EntryCodec.read(bytes, 0x10, "j");
+        assertThat(entry.meta()).isEqualTo(meta);
+        assertThat(entry.recordId()).isEqualTo("j-10");
+        assertThat(entry.payload()).isEqualTo(PAYLOAD);
+
+        RecordMeta rejected = RecordMeta.rejected("socket", "file.log:3", "not_json");
+        EntryCodec.write(bytes, 43, rejected, PAYLOAD, 0, PAYLOAD.length);
+        assertThat(EntryCodec.read(bytes, 0x11, "j").meta()).isEqualTo(rejected);
+    }
+
+    @Test
+    void entriesOfTheFirstFormatAreStillRead() {
+        Bytes<?> bytes = Bytes.allocateElasticOnHeap();
+        RecordMeta old = new RecordMeta("audit", "channel/run.log:2", null, null, "run-1");
+        EntryCodec.writeFormat1(bytes, 42, old, PAYLOAD, 0, PAYLOAD.length);
+        JournalEntry entry = EntryCodec.read(bytes, 7, "j");
+        assertThat(entry.meta()).isEqualTo(old);
+        assertThat(entry.meta().rejectReason()).isNull();
+        assertThat(entry.meta().redacted()).isZero();
+        assertThat(entry.receivedAtMillis()).isEqualTo(42);
+        assertThat(entry.payload()).isEqualTo(PAYLOAD);
+    }
+}
