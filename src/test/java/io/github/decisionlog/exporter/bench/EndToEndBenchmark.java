@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -115,35 +116,38 @@ public final class EndToEndBenchmark {
 
             // 2. a fresh exporter on the broker: memory, latency, end-to-end throughput
             double endToEnd;
+            double drain;
             try (ExporterJar exporter = new ExporterJar(dir.resolve("exporter"), bootstrap, "decisions", Map.of());
                     LatencyProbe probe = new LatencyProbe(bootstrap, "decisions")) {
                 step("memory idle, latency at 1k/s and 10k/s, end-to-end throughput");
                 startUps.add(seconds(exporter.start()) + " (fresh journal)");
                 Benchmarks.sleep(5000);
-                ExporterJar.Memory idle = exporter.memory();
+                ExporterJar.Memory idle = exporter.memory(exporter.scrape());
                 latency(exporter, probe, 1_000);
                 ExporterJar.Memory loaded = latency(exporter, probe, 10_000);
                 endToEnd = endToEnd(exporter);
                 row("Exporter memory, idle (5 s after ready)", memory(idle), "");
-                row("Exporter memory at 10,000 records/s (highest of 1 s samples)", memory(loaded), "RSS < 200 MiB");
+                row("Exporter memory at 10,000 records/s (highest RSS of 1 s samples, heap at start and end)", memory(loaded), "RSS < 200 MiB");
             }
 
-            // 3. Kafka's own producer on the same broker
-            step("Kafka's ProducerPerformance, " + PRODUCER_PERFORMANCE_RECORDS + " records, twice");
+            // 3. Kafka's own producer on the same broker, each setting twice, alternating; the better run counts
+            step("Kafka's ProducerPerformance, " + PRODUCER_PERFORMANCE_RECORDS + " records, 2 runs of each setting");
             Path payload = dir.resolve("payload.ndjson");
             Files.write(payload, List.of(lines[0]), StandardCharsets.UTF_8);
-            var kafkaDefaults = ProducerPerformanceRun.run(dir, "defaults", bootstrap, "perf-defaults",
-                    PRODUCER_PERFORMANCE_RECORDS, payload, KAFKA_DEFAULTS);
-            var exporterSettings = ProducerPerformanceRun.run(dir, "exporter-settings", bootstrap, "perf-exporter",
-                    PRODUCER_PERFORMANCE_RECORDS, payload, EXPORTER_PRODUCER);
-            row("Kafka `ProducerPerformance`, Kafka's default producer settings (acks=all, idempotent)",
-                    rate(kafkaDefaults.recordsPerSecond()), "");
-            row("Kafka `ProducerPerformance`, the exporter's producer settings (plus lz4, batch 128 KB, linger 5 ms)",
-                    rate(exporterSettings.recordsPerSecond()), "");
-            row("**Ratio** end-to-end / `ProducerPerformance`", String.format(Locale.ROOT,
-                    "**%.2f** (Kafka's defaults), **%.2f** (exporter's settings)",
-                    endToEnd / kafkaDefaults.recordsPerSecond(), endToEnd / exporterSettings.recordsPerSecond()),
-                    "≥ 0.8");
+            List<Double> kafkaDefaults = new ArrayList<>();
+            List<Double> exporterSettings = new ArrayList<>();
+            for (int run = 1; run <= 2; run++) {
+                kafkaDefaults.add(ProducerPerformanceRun.run(dir, "defaults-" + run, bootstrap, "perf-defaults",
+                        PRODUCER_PERFORMANCE_RECORDS, payload, KAFKA_DEFAULTS).recordsPerSecond());
+                exporterSettings.add(ProducerPerformanceRun.run(dir, "exporter-settings-" + run, bootstrap,
+                        "perf-exporter", PRODUCER_PERFORMANCE_RECORDS, payload, EXPORTER_PRODUCER).recordsPerSecond());
+            }
+            double bestDefaults = Collections.max(kafkaDefaults);
+            double bestExporterSettings = Collections.max(exporterSettings);
+            row("Kafka `ProducerPerformance`, Kafka's default producer settings (acks=all, idempotent), better of 2",
+                    rate(bestDefaults) + " (runs: " + perSecond(kafkaDefaults) + ")", "");
+            row("Kafka `ProducerPerformance`, the exporter's producer settings (plus lz4, batch 128 KB, linger 5 ms), "
+                    + "better of 2", rate(bestExporterSettings) + " (runs: " + perSecond(exporterSettings) + ")", "");
 
             // 4. drain the backlog journaled in step 1
             step("drain the " + INGEST_RECORDS + " records journaled with sync none");
@@ -154,11 +158,16 @@ public final class EndToEndBenchmark {
                 long start = System.nanoTime();
                 await("backlog drained", () -> none.metric("decisionlog_backlog_records") == 0);
                 double took = (System.nanoTime() - start) / 1e9;
+                drain = INGEST_RECORDS / took;
                 row(String.format(Locale.ROOT, "Drain a backlog of %,d records (from ready to `decisionlog_backlog_records` 0)",
                         INGEST_RECORDS), String.format(Locale.ROOT, "%.1f s (%,.0f records/s; %,.0f waiting at the first scrape)",
-                                took, INGEST_RECORDS / took, backlog), "");
+                                took, drain, backlog), "");
                 none.stop();
             }
+            row("**Ratio** to the better `ProducerPerformance` run: end to end (drain)", String.format(Locale.ROOT,
+                    "**%.2f** (%.2f) to Kafka's defaults, **%.2f** (%.2f) to the exporter's settings",
+                    endToEnd / bestDefaults, drain / bestDefaults, endToEnd / bestExporterSettings,
+                    drain / bestExporterSettings), "end to end ≥ 0.8");
         }
         row("Start-up, process start to readiness UP", String.join("; ", startUps), "< 3 s");
         return report(began, loadBefore);
@@ -188,13 +197,14 @@ public final class EndToEndBenchmark {
             Map<String, Double> before = exporter.scrape();
             long start = System.nanoTime();
             probe.record();
-            ExporterJar.Memory highest = exporter.memory();
+            ExporterJar.Memory highest = exporter.memory(before);
             while (System.nanoTime() - start < MEASURED.toNanos()) {
                 Benchmarks.sleep(1000);
-                highest = highest.max(exporter.memory());
+                highest = highest.max(exporter.memory(null)); // RSS only: no scrape while latency is measured
             }
             LatencyProbe.Percentiles p = probe.stop();
             Map<String, Double> after = exporter.scrape();
+            highest = highest.max(exporter.memory(after));
             double published = ExporterJar.sum(after, "decisionlog_records_published_total")
                     - ExporterJar.sum(before, "decisionlog_records_published_total");
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -301,6 +311,10 @@ public final class EndToEndBenchmark {
     private String rate(double recordsPerSecond) {
         return String.format(Locale.ROOT, "%,.0f records/s, %.1f MiB/s", recordsPerSecond,
                 recordsPerSecond * recordBytes / (1 << 20));
+    }
+
+    private static String perSecond(List<Double> runs) {
+        return String.join(", ", runs.stream().map(r -> String.format(Locale.ROOT, "%,.0f/s", r)).toList());
     }
 
     private static String memory(ExporterJar.Memory m) {

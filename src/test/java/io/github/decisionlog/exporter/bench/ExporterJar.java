@@ -141,12 +141,15 @@ final class ExporterJar implements AutoCloseable {
         return sum(scrape(), name, labels);
     }
 
-    /** Resident memory from {@code /proc/<pid>/status} and the heap in use from the JVM's own gauge. */
-    Memory memory() {
+    /**
+     * Resident memory from {@code /proc/<pid>/status} and the heap in use from a scrape; the scrape is optional
+     * (NaN heap) so that sampling memory often does not load the exporter with scrapes.
+     */
+    Memory memory(Map<String, Double> scrape) {
         try {
             String status = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "status"));
-            return new Memory(kib(status, "VmRSS"), kib(status, "RssAnon"), kib(status, "RssFile"),
-                    metric("jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024);
+            double heap = scrape == null ? Double.NaN : sum(scrape, "jvm_memory_used_bytes", "area=\"heap\"") / (1 << 20);
+            return new Memory(kib(status, "VmRSS"), kib(status, "RssAnon"), kib(status, "RssFile"), heap);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -237,7 +240,7 @@ final class ExporterJar implements AutoCloseable {
 
         Memory max(Memory o) {
             return new Memory(Math.max(rss, o.rss), Math.max(rssAnon, o.rssAnon), Math.max(rssFile, o.rssFile),
-                    Math.max(heapUsed, o.heapUsed));
+                    Double.isNaN(heapUsed) ? o.heapUsed : Double.isNaN(o.heapUsed) ? heapUsed : Math.max(heapUsed, o.heapUsed));
         }
     }
 }
