@@ -153,7 +153,7 @@ public final class EndToEndBenchmark {
             step("drain the " + INGEST_RECORDS + " records journaled with sync none");
             try (none) {
                 none.set("spring.kafka.bootstrap-servers", bootstrap);
-                startUps.add(seconds(none.start()) + " (" + INGEST_RECORDS + " records waiting)");
+                startUps.add(seconds(none.start()) + String.format(Locale.ROOT, " (%,d records waiting)", INGEST_RECORDS));
                 double backlog = none.metric("decisionlog_backlog_records");
                 long start = System.nanoTime();
                 await("backlog drained", () -> none.metric("decisionlog_backlog_records") == 0);
