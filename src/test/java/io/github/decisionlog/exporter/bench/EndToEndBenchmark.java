@@ -154,8 +154,8 @@ public final class EndToEndBenchmark {
             try (none) {
                 none.set("spring.kafka.bootstrap-servers", bootstrap);
                 startUps.add(seconds(none.start()) + String.format(Locale.ROOT, " (%,d records waiting)", INGEST_RECORDS));
-                double backlog = none.metric("decisionlog_backlog_records");
                 long start = System.nanoTime();
+                double backlog = none.metric("decisionlog_backlog_records");
                 await("backlog drained", () -> none.metric("decisionlog_backlog_records") == 0);
                 double took = (System.nanoTime() - start) / 1e9;
                 drain = INGEST_RECORDS / took;

@@ -186,10 +186,6 @@ final class ExporterJar implements AutoCloseable {
         return Path.of(settings.get("exporter.socket.path"));
     }
 
-    String jvmOptions() {
-        return jvmOptions;
-    }
-
     @Override
     public void close() {
         if (process != null) {
