@@ -12,7 +12,10 @@ import io.github.decisionlog.exporter.journal.JournalReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,7 @@ public class Publisher implements SmartLifecycle {
 
     private final Journal journal;
     private final KafkaTemplate<byte[], byte[]> kafka;
+    private Producer<byte[], byte[]> producer; // publisher thread only
     private final ExporterProperties.Publish settings;
     private final KafkaRecords records;
     private final MeterRegistry registry;
@@ -74,7 +78,7 @@ public class Publisher implements SmartLifecycle {
     }
 
     /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
-    private final class Send {
+    private final class Send implements Callback {
         final long index;
         final long receivedAt;
         final int size;
@@ -87,6 +91,11 @@ public class Publisher implements SmartLifecycle {
             this.receivedAt = receivedAt;
             this.size = size;
             this.meters = meters;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception ex) {
+            complete(ex);
         }
 
         void complete(Throwable ex) {
@@ -146,7 +155,7 @@ public class Publisher implements SmartLifecycle {
                     skippedRejects.increment(); // refused at ingest while a rejects topic was set; none is now
                     send.complete(null);
                 } else {
-                    kafka.send(record).whenComplete((result, ex) -> send.complete(ex));
+                    producer().send(record, send);
                 }
             } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
                 send.complete(ex);
@@ -155,6 +164,17 @@ public class Publisher implements SmartLifecycle {
         }
         updateGauges();
         return sent > 0;
+    }
+
+    /**
+     * The Kafka producer itself, shared through the template's factory: per record the template would add a future,
+     * a listener call and a timer sample, which the publisher does not need (it has its own window and metrics).
+     */
+    private Producer<byte[], byte[]> producer() {
+        if (producer == null) {
+            producer = kafka.getProducerFactory().createProducer();
+        }
+        return producer;
     }
 
     /** Moves the acknowledged position over the acknowledged head of the window. */
@@ -205,6 +225,7 @@ public class Publisher implements SmartLifecycle {
         inFlight = 0;
         oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
         reader.rewind();
+        producer = null; // ask the factory again: it replaces a producer that a fatal error closed
         // the next attempt sends the first unacknowledged record alone: a record the broker refuses then fails on
         // its own, instead of taking a whole batch down with it
         probing = true;
