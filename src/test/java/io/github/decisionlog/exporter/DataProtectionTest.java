@@ -15,20 +15,17 @@ import java.util.stream.Stream;
 
 import io.github.decisionlog.exporter.support.DecisionRecords;
 import io.github.decisionlog.exporter.support.ExporterRun;
+import io.github.decisionlog.exporter.support.InJvmKafkaTest;
 import io.github.decisionlog.exporter.support.SocketProducer;
 import io.github.decisionlog.exporter.support.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -38,28 +35,9 @@ import static org.awaitility.Awaitility.await;
  * Who may write, and what never leaves the process: checked with real sockets, the journal's files on disk and a
  * KRaft broker in this JVM.
  */
-class DataProtectionTest {
+class DataProtectionTest extends InJvmKafkaTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static EmbeddedKafkaKraftBroker broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.afterPropertiesSet();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.destroy();
-    }
-
-    private static String bootstrap() {
-        return broker.getBrokersAsString();
-    }
 
     @Test
     void aSecretsDataNeverReachesTheJournalFilesNorKafkaFromEitherSocket() throws Exception {

@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,19 +13,16 @@ import java.util.concurrent.ExecutionException;
 
 import io.github.decisionlog.exporter.support.DecisionRecords;
 import io.github.decisionlog.exporter.support.ExporterRun;
+import io.github.decisionlog.exporter.support.InJvmKafkaTest;
 import io.github.decisionlog.exporter.support.SocketProducer;
 import io.github.decisionlog.exporter.support.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,30 +31,10 @@ import static org.awaitility.Awaitility.await;
  * Guarantees that need no process to be killed, checked against an exporter and a KRaft broker in this JVM: the
  * acknowledged-ingest protocol, poison records, and the full-journal policies.
  */
-class GuaranteesInProcessTest {
+class GuaranteesInProcessTest extends InJvmKafkaTest {
 
     /** A Kafka that never answers: nothing gets acknowledged, so the journal only fills. */
     private static final String UNREACHABLE = "127.0.0.1:1";
-
-    private static EmbeddedKafkaKraftBroker broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.afterPropertiesSet();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.destroy();
-    }
-
-    private static String bootstrap() {
-        return broker.getBrokersAsString();
-    }
 
     @Test
     void acknowledgedIngestReportsRefusedLinesAndCountsEveryLine() throws Exception {

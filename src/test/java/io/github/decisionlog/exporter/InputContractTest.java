@@ -18,17 +18,14 @@ import io.cloudevents.SpecVersion;
 import io.cloudevents.kafka.CloudEventDeserializer;
 import io.github.decisionlog.exporter.support.DecisionRecords;
 import io.github.decisionlog.exporter.support.ExporterRun;
+import io.github.decisionlog.exporter.support.InJvmKafkaTest;
 import io.github.decisionlog.exporter.support.SocketProducer;
 import io.github.decisionlog.exporter.support.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -37,27 +34,7 @@ import static org.assertj.core.api.Assertions.within;
  * The input contract and what consumers get, end to end against a KRaft broker in this JVM: datagrams, filters,
  * dead letters for refused records, key strategies and CloudEvents headers.
  */
-class InputContractTest {
-
-    private static EmbeddedKafkaKraftBroker broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.afterPropertiesSet();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.destroy();
-    }
-
-    private static String bootstrap() {
-        return broker.getBrokersAsString();
-    }
+class InputContractTest extends InJvmKafkaTest {
 
     @Test
     void datagramsArriveAsTheyWereSentAndOverLongOnesAreRejected() throws Exception {
