@@ -11,7 +11,6 @@ import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.JournalReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,23 +40,25 @@ public class Publisher implements SmartLifecycle {
 
     private final Journal journal;
     private final KafkaTemplate<byte[], byte[]> kafka;
-    private Producer<byte[], byte[]> producer; // publisher thread only
     private final ExporterProperties.Publish settings;
     private final KafkaRecords records;
-    private final MeterRegistry registry;
+    private final DeadLetters deadLetters;
     private final PublishMeters meters;
     private final Counter skippedRejects;
     private final ArrayDeque<Send> window = new ArrayDeque<>();
 
+    // read by other threads (lifecycle, callbacks, gauges, health)
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Throwable failure;
     private volatile long oldestUnacknowledgedAt;
     private volatile int inFlight;
-    private final DeadLetters deadLetters;
-    private Duration backoff;
     private volatile boolean kafkaDown;
     private volatile long lastProgressAt = System.currentTimeMillis();
+
+    // the publisher thread's own
+    private Producer<byte[], byte[]> producer;
+    private Duration backoff;
     private boolean probing;
     private long poisonIndex = Journal.NO_RECORD;
     private int poisonAttempts;
@@ -68,7 +69,6 @@ public class Publisher implements SmartLifecycle {
         this.kafka = kafka;
         this.settings = properties.publish();
         this.records = new KafkaRecords(settings);
-        this.registry = registry;
         this.backoff = settings.retryInitialBackoff();
         this.deadLetters = new DeadLetters(kafka, records, settings, registry);
         this.meters = new PublishMeters(registry);
