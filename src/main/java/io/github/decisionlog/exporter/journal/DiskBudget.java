@@ -42,9 +42,15 @@ final class DiskBudget {
         backlogBytes.addAndGet(-bytes);
     }
 
-    /** True while unacknowledged records fill the budget or the disk is nearly full. Cheap: read on every append. */
+    /**
+     * True while unacknowledged records fill the budget, or the disk is nearly full and records wait for Kafka.
+     * Cheap: read on every append. A nearly full disk with nothing waiting holds only acknowledged records, which
+     * leave with their file when the next roll cycle starts; blocking then would wait for a roll that only an append
+     * can bring, for good.
+     */
     boolean isFull() {
-        return diskLow || backlogBytes.get() >= maxBytes;
+        long waiting = backlogBytes.get();
+        return waiting >= maxBytes || (diskLow && waiting > 0);
     }
 
     /** Measures the files and the free space, and logs when the journal becomes full or has room again. */

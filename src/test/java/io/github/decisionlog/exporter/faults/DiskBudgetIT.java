@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.decisionlog.exporter.support.TopicReader;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -126,9 +125,6 @@ class DiskBudgetIT extends FaultTest {
         }
     }
 
-    @Disabled("intermittent (failed 1 of 3 full runs): after the 64 MiB file system was full and Kafka came back, "
-            + "the publisher went idle with 29,936 records in the journal and 22 MiB free, so the producers waited "
-            + "for acknowledgements for good; seen with one-second roll cycles; open on issue 4")
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void fullFileSystemIsHandledLikeTheBudget() throws Exception {

@@ -161,6 +161,19 @@ class JournalTest {
         reopened.stop();
     }
 
+    @Test
+    void aNearlyFullDiskBlocksOnlyWhileRecordsWaitForKafka() {
+        var props = TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.min-free-disk", "1000TB"));
+        Journal journal = new Journal(props, new SimpleMeterRegistry());
+        journal.start();
+        assertThat(journal.isFull()).as("nothing waits: only acknowledged records could be freed, by a roll").isFalse();
+        append(journal, "{\"n\":1}");
+        assertThat(journal.isFull()).as("a record waits on a nearly full disk").isTrue();
+        acknowledgeNext(journal, 1);
+        assertThat(journal.isFull()).isFalse();
+        journal.stop();
+    }
+
     private List<Path> cycleFiles() throws Exception {
         try (var files = Files.list(dir.resolve("queue"))) {
             return files.filter(f -> f.toString().endsWith(".cq4")).toList();
