@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.decisionlog.exporter.faults.ChildProcesses;
+
 /**
  * The built exporter jar in a process of its own, started the way the image starts it: {@code java
  * -Dchronicle.analytics.disable=true -jar ...} with the Dockerfile's {@code JDK_JAVA_OPTIONS}, and only the settings
@@ -165,15 +167,7 @@ final class ExporterJar implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process);
         process = null;
     }
 

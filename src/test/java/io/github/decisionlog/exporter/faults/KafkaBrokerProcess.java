@@ -166,15 +166,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroy(); // SIGTERM
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process);
         process = null;
     }
 
