@@ -1,5 +1,6 @@
 package io.github.decisionlog.exporter.journal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,7 @@ public class Journal implements SmartLifecycle {
     private final Counter recoveries;
     private final Counter dropped;
     private final Object room = new Object();
+    private final JournalFileSync fileSync = new JournalFileSync(); // guarded by this
 
     private volatile SingleChronicleQueue queue;
     private ExcerptAppender appender;
@@ -142,7 +144,7 @@ public class Journal implements SmartLifecycle {
         queue = SingleChronicleQueueBuilder.binary(queueDir)
                 .rollCycle(rollCycle(settings.rollCycle()))
                 .blockSize(BLOCK_SIZE)
-                .syncMode(SyncMode.SYNC) // what sync() does; appends themselves do not wait for the disk
+                .syncMode(SyncMode.NONE) // syncs are JournalFileSync's fsyncs; see there why not Chronicle's
                 .build();
         appender = queue.createAppender();
         appender.singleThreadedCheckDisabled(true); // appends from many connections, serialised by this object
@@ -231,7 +233,10 @@ public class Journal implements SmartLifecycle {
     }
 
     private void syncLocked() {
-        appender.sync();
+        File current = appender.currentFile();
+        if (current != null) { // null before the first append: nothing to sync
+            fileSync.force(current);
+        }
         syncedSeq = appendedSeq;
         notifyAll();
     }
@@ -361,6 +366,7 @@ public class Journal implements SmartLifecycle {
     }
 
     private void closeQuietly() {
+        fileSync.close();
         if (appender != null) {
             appender.close();
             appender = null;

@@ -34,6 +34,9 @@ final class ExporterJar implements AutoCloseable {
      */
     static final String POD_MEMORY_LIMIT = "-XX:MaxRAM=512m";
 
+    /** Environment variable with JVM options added to the exporter's, to profile it for example. */
+    static final String EXTRA_JVM_OPTIONS = "BENCHMARK_EXPORTER_JVM_OPTIONS";
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Path dir;
@@ -49,7 +52,8 @@ final class ExporterJar implements AutoCloseable {
         settings.put("exporter.publish.topic", topic);
         settings.put("spring.kafka.bootstrap-servers", bootstrapServers);
         settings.putAll(extra);
-        this.jvmOptions = dockerfileJvmOptions() + " " + POD_MEMORY_LIMIT;
+        this.jvmOptions = (dockerfileJvmOptions() + " " + POD_MEMORY_LIMIT + " "
+                + System.getenv().getOrDefault(EXTRA_JVM_OPTIONS, "")).strip();
     }
 
     /** Starts the exporter and returns the time from process start until readiness answers UP. */
