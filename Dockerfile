@@ -29,11 +29,19 @@ LABEL org.opencontainers.image.title="decision-log-exporter" \
 
 # The jar the build makes: target/<artifactId>-<version>.jar (a test checks this name against pom.xml).
 COPY --from=build --chown=0:0 --chmod=0444 /src/target/decision-log-exporter-0.1.0-SNAPSHOT.jar /app/decision-log-exporter.jar
+COPY --chown=0:0 --chmod=0555 src/main/docker/cds-training.sh /app/cds-training.sh
 
 # Sized for a sidecar: the heap follows the container's memory limit, serial GC, small stacks and code cache, and
 # exit (so Kubernetes restarts the container) rather than limp on after an OutOfMemoryError. The java launcher reads
 # JDK_JAVA_OPTIONS, so a pod can replace these without repeating the entrypoint.
 ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -XX:InitialRAMPercentage=10 -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+
+# Start-up in about half the time: the jar extracted (class data sharing needs plain jars) and an archive of the
+# classes a start loads, written by one training start with the JVM options above (src/main/docker/cds-training.sh).
+RUN java -Djarmode=tools -jar /app/decision-log-exporter.jar extract --destination /app/exporter \
+        --application-filename decision-log-exporter.jar \
+    && /app/cds-training.sh /app/exporter \
+    && rm /app/decision-log-exporter.jar /app/cds-training.sh
 
 ENV EXPORTER_JOURNAL_DIR=/var/lib/decision-log-exporter/journal
 RUN install -d -o 1000 -g 999 -m 0770 /var/lib/decision-log-exporter
@@ -41,4 +49,4 @@ RUN install -d -o 1000 -g 999 -m 0770 /var/lib/decision-log-exporter
 USER 1000:999
 WORKDIR /tmp
 EXPOSE 9090
-ENTRYPOINT ["java", "-Dchronicle.analytics.disable=true", "-jar", "/app/decision-log-exporter.jar"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/exporter/exporter.jsa", "-Dchronicle.analytics.disable=true", "-jar", "/app/exporter/decision-log-exporter.jar"]

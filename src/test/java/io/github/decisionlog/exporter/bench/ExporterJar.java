@@ -20,10 +20,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.github.decisionlog.exporter.faults.ChildProcesses;
+import io.github.decisionlog.exporter.support.ExporterImage;
 
 /**
- * The built exporter jar in a process of its own, started the way the image starts it: {@code java
- * -Dchronicle.analytics.disable=true -jar ...} with the Dockerfile's {@code JDK_JAVA_OPTIONS}, and only the settings
+ * The built exporter jar in a process of its own, started the way the image starts it: extracted, with the class data
+ * sharing archive, the Dockerfile's {@code ENTRYPOINT} and {@code JDK_JAVA_OPTIONS}, and only the settings
  * that place it (socket, journal, topic, bootstrap servers, management port) plus what a benchmark step varies.
  */
 final class ExporterJar implements AutoCloseable {
@@ -59,8 +60,7 @@ final class ExporterJar implements AutoCloseable {
     /** Starts the exporter and returns the time from process start until readiness answers UP. */
     Duration start() {
         managementPort = Benchmarks.freePort();
-        List<String> command = new ArrayList<>(List.of(Benchmarks.java(), "-Dchronicle.analytics.disable=true",
-                "-jar", jar().toString()));
+        List<String> command = new ArrayList<>(image(jvmOptions));
         settings.forEach((k, v) -> command.add("--" + k + "=" + v));
         command.add("--management.server.port=" + managementPort);
         try {
@@ -199,6 +199,34 @@ final class ExporterJar implements AutoCloseable {
 
     private URI url(String path) {
         return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    private static List<String> image;
+
+    /**
+     * The image's entrypoint on the exporter extracted and trained for class data sharing as the Dockerfile does it,
+     * made once for the whole benchmark.
+     */
+    private static synchronized List<String> image(String jvmOptions) {
+        if (image == null) {
+            image = ExporterImage.prepare(jar(), Benchmarks.basedir().resolve("target/benchmark/image"),
+                    Benchmarks.java(), jvmOptions, dockerfileEntrypoint());
+        }
+        return image;
+    }
+
+    /** The Dockerfile's {@code ENTRYPOINT} words. */
+    static List<String> dockerfileEntrypoint() {
+        try {
+            Matcher m = Pattern.compile("(?m)^ENTRYPOINT\\s+(\\[.*])\\s*$")
+                    .matcher(Files.readString(Benchmarks.basedir().resolve("Dockerfile"), StandardCharsets.UTF_8));
+            if (!m.find()) {
+                throw new IllegalStateException("no ENTRYPOINT in the Dockerfile");
+            }
+            return List.of(tools.jackson.databind.json.JsonMapper.shared().readValue(m.group(1), String[].class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The {@code JDK_JAVA_OPTIONS} the Dockerfile ships, so that the benchmark runs the JVM the image runs. */

@@ -63,7 +63,14 @@ class DockerfileTest {
         assertThat(copies).singleElement().satisfies(copy -> {
             String[] words = copy[1].trim().split("\\s+");
             assertThat(words[words.length - 2]).as("source of the COPY from the build stage").endsWith("/" + built);
-            assertThat(words[words.length - 1]).isEqualTo(entrypointJar());
+            // extracted where the entrypoint runs it, with the class data sharing archive the entrypoint names
+            Path copied = Path.of(words[words.length - 1]);
+            Path started = Path.of(entrypointJar());
+            assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1])
+                    .contains("-Djarmode=tools -jar " + copied + " extract --destination " + started.getParent())
+                    .contains("--application-filename " + started.getFileName())
+                    .contains("cds-training.sh " + started.getParent()));
+            assertThat(entrypoint()).contains("-XX:SharedArchiveFile=" + started.resolveSibling("exporter.jsa"));
         });
         assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1]).contains("./mvnw").contains("package"));
         assertThat(arg("VERSION")).isEqualTo(version);
@@ -125,6 +132,15 @@ class DockerfileTest {
                 command.add(word);
             }
         }
+        assertStarts(command, work);
+    }
+
+    /**
+     * Runs {@code command} with the image's JVM options and environment (paths under {@code work}) and asserts that
+     * the exporter starts: its socket and journal are made.
+     */
+    static void assertStarts(List<String> command, Path work) throws Exception {
+        command = new ArrayList<>(command);
         command.addAll(List.of("--spring.main.web-application-type=none", "--spring.main.banner-mode=off"));
 
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
