@@ -30,6 +30,12 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
         @Valid @DefaultValue Gatekeeper gatekeeper) {
 
     /**
+     * The largest record a journal entry holds: a Chronicle entry may take a quarter of a journal block (8 MiB), less
+     * room for the entry's metadata.
+     */
+    public static final String LARGEST_RECORD = "1984KB";
+
+    /**
      * The unix stream socket that takes NDJSON.
      *
      * @param enabled whether to listen on the socket at all
@@ -50,6 +56,12 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @Min(1) @DefaultValue("64") int maxConnections,
             @DefaultValue("false") boolean acknowledge,
             @NotNull @DefaultValue List<Long> allowedUids) {
+
+        @AssertTrue(message = "exporter.socket.max-record-size must be at most " + LARGEST_RECORD + " (what a journal "
+                + "entry can hold)")
+        public boolean isMaxRecordSizeJournalable() {
+            return maxRecordSize.compareTo(DataSize.parse(LARGEST_RECORD)) <= 0;
+        }
     }
 
     /**
@@ -199,5 +211,11 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("1s") Duration pollInterval,
             @DefaultValue("true") boolean forwardControlLines,
             @NotNull @DefaultValue("1MB") DataSize maxRecordSize) {
+
+        @AssertTrue(message = "exporter.gatekeeper.max-record-size must be at most " + LARGEST_RECORD + " (what a "
+                + "journal entry can hold)")
+        public boolean isMaxRecordSizeJournalable() {
+            return maxRecordSize.compareTo(DataSize.parse(LARGEST_RECORD)) <= 0;
+        }
     }
 }

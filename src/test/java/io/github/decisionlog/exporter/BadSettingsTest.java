@@ -50,6 +50,14 @@ class BadSettingsTest {
     }
 
     @Test
+    void aRecordSizeLargerThanAJournalEntryHoldsIsNamed() {
+        assertThat(startupFailure(Map.of("exporter.socket.max-record-size", "4MB")))
+                .contains("exporter.socket.max-record-size must be at most 1984KB");
+        assertThat(startupFailure(Map.of("exporter.gatekeeper.max-record-size", "2MB")))
+                .contains("exporter.gatekeeper.max-record-size must be at most 1984KB");
+    }
+
+    @Test
     void anUnknownKeyStrategyIsNamed() {
         assertThat(startupFailure(Map.of("exporter.publish.key", "partition")))
                 .contains("exporter.publish.key")

@@ -56,8 +56,12 @@ public class Journal implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final String ACKNOWLEDGED_ID = "acknowledged";
-    /** Journal files grow in blocks of this size; small blocks keep the size on disk close to what is used. */
-    private static final long BLOCK_SIZE = 16L << 20;
+    /**
+     * Journal files grow, and are mapped into memory, in blocks of this size: small blocks keep the size on disk close
+     * to what is used and the resident memory of the mapped journal small (the appender and the publisher map a
+     * block each). An entry may take a quarter of a block: see {@link ExporterProperties#LARGEST_RECORD}.
+     */
+    private static final long BLOCK_SIZE = 8L << 20;
     private static final long HOUSEKEEPING_MILLIS = 200;
 
     private final ExporterProperties.Journal settings;

@@ -78,6 +78,30 @@ class JournalTest {
     }
 
     @Test
+    void recordsOfTheLargestSizeTheSettingsAllowFit() {
+        Journal journal = open("FAST_HOURLY");
+        byte[] largest = new byte[(int) org.springframework.util.unit.DataSize
+                .parse(io.github.decisionlog.exporter.ExporterProperties.LARGEST_RECORD).toBytes()];
+        java.util.Arrays.fill(largest, (byte) 'x');
+        String longId = "audit-channel/" + "r".repeat(200) + ".log:1";
+        RecordMeta meta = new RecordMeta("audit", longId, "violation_audited", "k".repeat(300), "run-1");
+        for (int i = 0; i < 40; i++) { // several journal blocks' worth, with long metadata
+            largest[0] = (byte) ('a' + i % 26);
+            assertThat(journal.append(meta, largest, 0, largest.length)).isNotEqualTo(Journal.DROPPED);
+        }
+        try (JournalReader reader = journal.reader()) {
+            for (int i = 0; i < 40; i++) {
+                JournalEntry e = reader.next();
+                assertThat(e.payload()).hasSize(largest.length);
+                assertThat(e.payload()[0]).isEqualTo((byte) ('a' + i % 26));
+                assertThat(e.recordId()).isEqualTo(longId);
+            }
+            assertThat(reader.next()).isNull();
+        }
+        journal.stop();
+    }
+
+    @Test
     void theAcknowledgedPositionAndTheBacklogSurviveARestart() {
         Journal journal = open("FAST_HOURLY");
         List<Long> indexes = new ArrayList<>();
