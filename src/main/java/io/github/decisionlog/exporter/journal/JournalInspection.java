@@ -97,7 +97,7 @@ public final class JournalInspection implements AutoCloseable {
 
     private JournalEntry read(ExcerptTailer tailer) {
         try (DocumentContext dc = tailer.readingDocument()) {
-            return dc.isPresent() ? EntryCodec.read(dc.wire().bytes(), dc.index(), journalId) : null;
+            return dc.isPresent() ? EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, new byte[256]) : null;
         }
     }
 

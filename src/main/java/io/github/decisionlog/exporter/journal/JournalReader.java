@@ -12,6 +12,7 @@ public final class JournalReader implements AutoCloseable {
     private final ExcerptTailer tailer;
     private final String journalId;
     private final LongSupplier acknowledgedIndex;
+    private final byte[] scratch = new byte[4096];
 
     JournalReader(SingleChronicleQueue queue, String journalId, LongSupplier acknowledgedIndex) {
         this.tailer = queue.createTailer();
@@ -26,7 +27,7 @@ public final class JournalReader implements AutoCloseable {
             if (!dc.isPresent()) {
                 return null;
             }
-            return EntryCodec.read(dc.wire().bytes(), dc.index(), journalId);
+            return EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, scratch);
         }
     }
 

@@ -16,14 +16,33 @@ class EntryCodecTest {
         Bytes<?> bytes = Bytes.allocateElasticOnHeap();
         RecordMeta meta = new RecordMeta("datagram", null, "violation_admission", "Secret/ns/a", null, null, 3);
         EntryCodec.write(bytes, 42, meta, PAYLOAD, 0, PAYLOAD.length);
-        JournalEntry entry = EntryCodec.read(bytes, 0x10, "j");
+        JournalEntry entry = EntryCodec.read(bytes, 0x10, "j", new byte[16]);
         assertThat(entry.meta()).isEqualTo(meta);
         assertThat(entry.recordId()).isEqualTo("j-10");
         assertThat(entry.payload()).isEqualTo(PAYLOAD);
 
         RecordMeta rejected = RecordMeta.rejected("socket", "file.log:3", "not_json");
         EntryCodec.write(bytes, 43, rejected, PAYLOAD, 0, PAYLOAD.length);
-        assertThat(EntryCodec.read(bytes, 0x11, "j").meta()).isEqualTo(rejected);
+        assertThat(EntryCodec.read(bytes, 0x11, "j", new byte[16]).meta()).isEqualTo(rejected);
+    }
+
+    @Test
+    void stringsLongerThanTheScratchBufferAndNotAsciiComeBack() {
+        Bytes<?> bytes = Bytes.allocateElasticOnHeap();
+        RecordMeta meta = new RecordMeta("socket", "id-" + "x".repeat(100), "évènement", "Pod/ns/\uD83D\uDE00", "", null, 0);
+        EntryCodec.write(bytes, 42, meta, PAYLOAD, 0, PAYLOAD.length);
+        assertThat(EntryCodec.read(bytes, 1, "j", new byte[16]).meta()).isEqualTo(meta);
+    }
+
+    @Test
+    void entriesOfTheSecondFormatAreStillRead() {
+        Bytes<?> bytes = Bytes.allocateElasticOnHeap();
+        RecordMeta old = new RecordMeta("datagram", null, "violation_admission", "Secret/ns/a", null, "not_json", 3);
+        EntryCodec.writeFormat2(bytes, 42, old, PAYLOAD, 0, PAYLOAD.length);
+        JournalEntry entry = EntryCodec.read(bytes, 0x10, "j", new byte[16]);
+        assertThat(entry.meta()).isEqualTo(old);
+        assertThat(entry.recordId()).isEqualTo("j-10");
+        assertThat(entry.payload()).isEqualTo(PAYLOAD);
     }
 
     @Test
@@ -31,7 +50,7 @@ class EntryCodecTest {
         Bytes<?> bytes = Bytes.allocateElasticOnHeap();
         RecordMeta old = new RecordMeta("audit", "channel/run.log:2", null, null, "run-1");
         EntryCodec.writeFormat1(bytes, 42, old, PAYLOAD, 0, PAYLOAD.length);
-        JournalEntry entry = EntryCodec.read(bytes, 7, "j");
+        JournalEntry entry = EntryCodec.read(bytes, 7, "j", new byte[16]);
         assertThat(entry.meta()).isEqualTo(old);
         assertThat(entry.meta().rejectReason()).isNull();
         assertThat(entry.meta().redacted()).isZero();

@@ -47,8 +47,11 @@ public class JournalBenchmark {
         journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.sync", sync,
                 "journal.max-size", "100GB", "journal.min-free-disk", "1MB")), new SimpleMeterRegistry());
         journal.start();
-        reader = journal.reader();
         record = DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 100_000; i++) {
+            journal.append(meta, record, 0, record.length);
+        }
+        reader = journal.reader();
     }
 
     @TearDown(Level.Trial)
@@ -63,6 +66,17 @@ public class JournalBenchmark {
     @Benchmark
     public long append() {
         return journal.append(meta, record, 0, record.length);
+    }
+
+    /** Reading one record back as the publisher does, from a journal of 100,000 (appended once, read round). */
+    @Benchmark
+    public JournalEntry read() {
+        JournalEntry e = reader.next();
+        if (e == null) {
+            reader.rewind();
+            e = reader.next();
+        }
+        return e;
     }
 
     /** Append then read back: the journal's whole share of one record's trip. */
