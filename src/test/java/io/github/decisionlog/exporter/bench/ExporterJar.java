@@ -68,6 +68,7 @@ final class ExporterJar implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("exporter.log").toFile()));
             pb.environment().put("JDK_JAVA_OPTIONS", jvmOptions);
+            pb.environment().put("MALLOC_ARENA_MAX", dockerfileEnv("MALLOC_ARENA_MAX"));
             long started = System.nanoTime();
             process = Benchmarks.track(pb.start());
             awaitReady(Duration.ofSeconds(60));
@@ -231,13 +232,18 @@ final class ExporterJar implements AutoCloseable {
 
     /** The {@code JDK_JAVA_OPTIONS} the Dockerfile ships, so that the benchmark runs the JVM the image runs. */
     static String dockerfileJvmOptions() {
+        return dockerfileEnv("JDK_JAVA_OPTIONS");
+    }
+
+    /** The value of an {@code ENV NAME="value"} or {@code ENV NAME=value} line of the Dockerfile. */
+    static String dockerfileEnv(String name) {
         try {
-            Matcher m = Pattern.compile("ENV JDK_JAVA_OPTIONS=\"([^\"]*)\"")
+            Matcher m = Pattern.compile("(?m)^ENV " + name + "=(?:\"([^\"]*)\"|(\\S+))")
                     .matcher(Files.readString(Benchmarks.basedir().resolve("Dockerfile"), StandardCharsets.UTF_8));
             if (!m.find()) {
-                throw new IllegalStateException("no ENV JDK_JAVA_OPTIONS in the Dockerfile");
+                throw new IllegalStateException("no ENV " + name + " in the Dockerfile");
             }
-            return m.group(1);
+            return m.group(1) != null ? m.group(1) : m.group(2);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
