@@ -1,6 +1,5 @@
 package io.github.decisionlog.exporter.journal;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -184,6 +183,7 @@ public class Journal implements SmartLifecycle {
                 budget.appended(EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len));
             }
             index = appender.lastIndexAppended();
+            fileSync.written(appender.currentFile());
             appendedSeq++;
             if (settings.sync() == SyncPolicy.ALWAYS
                     || (settings.sync() == SyncPolicy.BATCH && appendedSeq - syncedSeq >= settings.syncEvery())) {
@@ -237,10 +237,7 @@ public class Journal implements SmartLifecycle {
     }
 
     private void syncLocked() {
-        File current = appender.currentFile();
-        if (current != null) { // null before the first append: nothing to sync
-            fileSync.force(current);
-        }
+        fileSync.force();
         syncedSeq = appendedSeq;
         notifyAll();
     }
