@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import io.github.decisionlog.exporter.faults.ChildProcesses;
 import io.github.decisionlog.exporter.support.ExporterImage;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The built exporter jar in a process of its own, started the way the image starts it: extracted, with the class data
@@ -39,6 +40,8 @@ final class ExporterJar implements AutoCloseable {
     static final String EXTRA_JVM_OPTIONS = "BENCHMARK_EXPORTER_JVM_OPTIONS";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private static List<String> image; // the image's entrypoint, made by the first start
 
     private final Path dir;
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -202,8 +205,6 @@ final class ExporterJar implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + managementPort + path);
     }
 
-    private static List<String> image;
-
     /**
      * The image's entrypoint on the exporter extracted and trained for class data sharing as the Dockerfile does it,
      * made once for the whole benchmark.
@@ -224,7 +225,7 @@ final class ExporterJar implements AutoCloseable {
             if (!m.find()) {
                 throw new IllegalStateException("no ENTRYPOINT in the Dockerfile");
             }
-            return List.of(tools.jackson.databind.json.JsonMapper.shared().readValue(m.group(1), String[].class));
+            return List.of(JsonMapper.shared().readValue(m.group(1), String[].class));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
