@@ -302,7 +302,7 @@ public final class EndToEndBenchmark {
                 loadBefore, Benchmarks.loadAverage(), Duration.between(began, Instant.now()).toSeconds() / 60.0));
         sb.append(String.format(Locale.ROOT, "Records: Gatekeeper audit violations with `details`, %.0f bytes each; "
                 + "%d connections; MiB/s counts record bytes. Exporter JVM: `JDK_JAVA_OPTIONS=\"%s\"`.%n%n",
-                recordBytes, CONNECTIONS, ExporterJar.dockerfileJvmOptions() + " " + ExporterJar.POD_MEMORY_LIMIT));
+                recordBytes, CONNECTIONS, ExporterJar.dockerfile().jvmOptions() + " " + ExporterJar.POD_MEMORY_LIMIT));
         sb.append("| measurement | result | target |\n|---|---|---|\n");
         for (String[] r : rows) {
             sb.append("| ").append(String.join(" | ", r)).append(" |\n");

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +19,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.github.decisionlog.exporter.faults.ChildProcesses;
+import io.github.decisionlog.exporter.support.Dockerfile;
 import io.github.decisionlog.exporter.support.ExporterImage;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The built exporter jar in a process of its own, started the way the image starts it: extracted, with the class data
@@ -56,7 +55,7 @@ final class ExporterJar implements AutoCloseable {
         settings.put("exporter.publish.topic", topic);
         settings.put("spring.kafka.bootstrap-servers", bootstrapServers);
         settings.putAll(extra);
-        this.jvmOptions = (dockerfileJvmOptions() + " " + POD_MEMORY_LIMIT + " "
+        this.jvmOptions = (dockerfile().jvmOptions() + " " + POD_MEMORY_LIMIT + " "
                 + System.getenv().getOrDefault(EXTRA_JVM_OPTIONS, "")).strip();
     }
 
@@ -71,7 +70,7 @@ final class ExporterJar implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("exporter.log").toFile()));
             pb.environment().put("JDK_JAVA_OPTIONS", jvmOptions);
-            pb.environment().put("MALLOC_ARENA_MAX", dockerfileEnv("MALLOC_ARENA_MAX"));
+            pb.environment().put("MALLOC_ARENA_MAX", dockerfile().env("MALLOC_ARENA_MAX"));
             long started = System.nanoTime();
             process = Benchmarks.track(pb.start());
             awaitReady(Duration.ofSeconds(60));
@@ -212,42 +211,14 @@ final class ExporterJar implements AutoCloseable {
     private static synchronized List<String> image(String jvmOptions) {
         if (image == null) {
             image = ExporterImage.prepare(jar(), Benchmarks.basedir().resolve("target/benchmark/image"),
-                    Benchmarks.java(), jvmOptions, dockerfileEntrypoint());
+                    Benchmarks.java(), jvmOptions, dockerfile().entrypoint());
         }
         return image;
     }
 
-    /** The Dockerfile's {@code ENTRYPOINT} words. */
-    static List<String> dockerfileEntrypoint() {
-        try {
-            Matcher m = Pattern.compile("(?m)^ENTRYPOINT\\s+(\\[.*])\\s*$")
-                    .matcher(Files.readString(Benchmarks.basedir().resolve("Dockerfile"), StandardCharsets.UTF_8));
-            if (!m.find()) {
-                throw new IllegalStateException("no ENTRYPOINT in the Dockerfile");
-            }
-            return List.of(JsonMapper.shared().readValue(m.group(1), String[].class));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The {@code JDK_JAVA_OPTIONS} the Dockerfile ships, so that the benchmark runs the JVM the image runs. */
-    static String dockerfileJvmOptions() {
-        return dockerfileEnv("JDK_JAVA_OPTIONS");
-    }
-
-    /** The value of an {@code ENV NAME="value"} or {@code ENV NAME=value} line of the Dockerfile. */
-    static String dockerfileEnv(String name) {
-        try {
-            Matcher m = Pattern.compile("(?m)^ENV " + name + "=(?:\"([^\"]*)\"|(\\S+))")
-                    .matcher(Files.readString(Benchmarks.basedir().resolve("Dockerfile"), StandardCharsets.UTF_8));
-            if (!m.find()) {
-                throw new IllegalStateException("no ENV " + name + " in the Dockerfile");
-            }
-            return m.group(1) != null ? m.group(1) : m.group(2);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The Dockerfile, whose entrypoint, JVM options and environment the benchmark starts the exporter with. */
+    static Dockerfile dockerfile() {
+        return Dockerfile.read(Benchmarks.basedir().resolve("Dockerfile"));
     }
 
     /** The Spring Boot executable jar that {@code package} built. */

@@ -29,13 +29,13 @@ class ClassDataSharingIT {
 
     @Test
     void imageStartsWithTheArchiveItsTrainingRunWrote() throws Exception {
-        Path jar = Path.of("target", DockerfileTest.artifactId + "-" + DockerfileTest.version + ".jar")
-                .toAbsolutePath();
+        Path jar = DockerfileTest.builtJar();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String jvmOptions = DockerfileTest.jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + work);
+        String jvmOptions = DockerfileTest.dockerfile.jvmOptions()
+                .replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + work);
 
         List<String> command = new ArrayList<>(ExporterImage.prepare(jar, work.resolve("image"), java, jvmOptions,
-                DockerfileTest.entrypoint()));
+                DockerfileTest.dockerfile.entrypoint()));
         assertThat(work.resolve("image/exporter.jsa")).isNotEmptyFile();
         assertThat(Files.size(work.resolve("image/exporter.jsa"))).as("archive bytes").isGreaterThan(10L << 20);
 

@@ -10,24 +10,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import io.github.decisionlog.exporter.support.Dockerfile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The Dockerfile cannot be built here (no Docker engine), so its parts are checked one by one: it copies the jar the
@@ -37,7 +33,7 @@ class DockerfileTest {
 
     static final Path DOCKERFILE = Path.of("Dockerfile");
 
-    static List<String[]> instructions;
+    static Dockerfile dockerfile;
     static String artifactId;
     static String version;
     static String javaVersion;
@@ -47,7 +43,7 @@ class DockerfileTest {
 
     @BeforeAll
     static void read() throws Exception {
-        instructions = parse(Files.readString(DOCKERFILE));
+        dockerfile = Dockerfile.read(DOCKERFILE);
         Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
         Element project = pom.getDocumentElement();
         artifactId = child(project, "artifactId");
@@ -58,41 +54,45 @@ class DockerfileTest {
     @Test
     void copiesTheJarTheMavenBuildMakes() {
         String built = "target/" + artifactId + "-" + version + ".jar";
-        List<String[]> copies = all("COPY").stream().filter(c -> c[1].contains("--from=build")).toList();
+        List<String[]> copies = dockerfile.all("COPY").stream().filter(c -> c[1].contains("--from=build"))
+                .toList();
 
         assertThat(copies).singleElement().satisfies(copy -> {
             String[] words = copy[1].trim().split("\\s+");
             assertThat(words[words.length - 2]).as("source of the COPY from the build stage").endsWith("/" + built);
             // extracted where the entrypoint runs it, with the class data sharing archive the entrypoint names
             Path copied = Path.of(words[words.length - 1]);
-            Path started = Path.of(entrypointJar());
-            assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1])
+            Path started = Path.of(dockerfile.entrypointJar());
+            assertThat(dockerfile.all("RUN")).anySatisfy(run -> assertThat(run[1])
                     .contains("-Djarmode=tools -jar " + copied + " extract --destination " + started.getParent())
                     .contains("--application-filename " + started.getFileName())
                     .contains("cds-training.sh " + started.getParent()));
-            assertThat(entrypoint()).contains("-XX:SharedArchiveFile=" + started.resolveSibling("exporter.jsa"));
+            assertThat(dockerfile.entrypoint())
+                    .contains("-XX:SharedArchiveFile=" + started.resolveSibling("exporter.jsa"));
         });
-        assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1]).contains("./mvnw").contains("package"));
-        assertThat(arg("VERSION")).isEqualTo(version);
+        assertThat(dockerfile.all("RUN")).anySatisfy(run -> assertThat(run[1]).contains("./mvnw").contains("package"));
+        assertThat(dockerfile.arg("VERSION")).isEqualTo(version);
     }
 
     @Test
     void runsOnTheJavaVersionThePomBuildsFor() {
-        assertThat(arg("JRE_IMAGE")).contains(":" + javaVersion + "-jre");
-        assertThat(arg("JDK_IMAGE")).contains(":" + javaVersion + "-jdk");
+        assertThat(dockerfile.arg("JRE_IMAGE")).contains(":" + javaVersion + "-jre");
+        assertThat(dockerfile.arg("JDK_IMAGE")).contains(":" + javaVersion + "-jdk");
     }
 
     @Test
     void imageIsNonRootWithoutHealthcheckAndLabelled() {
-        assertThat(last("USER")).isEqualTo("1000:999");
-        assertThat(all("HEALTHCHECK")).isEmpty();
-        assertThat(last("EXPOSE")).isEqualTo("9090");
-        assertThat(last("LABEL")).contains("org.opencontainers.image.title=", "org.opencontainers.image.version=",
+        assertThat(dockerfile.last("USER")).isEqualTo("1000:999");
+        assertThat(dockerfile.all("HEALTHCHECK")).isEmpty();
+        assertThat(dockerfile.last("EXPOSE")).isEqualTo("9090");
+        assertThat(dockerfile.last("LABEL")).contains("org.opencontainers.image.title=",
+                "org.opencontainers.image.version=",
                 "org.opencontainers.image.description=");
-        assertThat(jvmOptions()).contains("-XX:MaxRAMPercentage=", "-Djava.io.tmpdir=/tmp", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(dockerfile.jvmOptions())
+                .contains("-XX:MaxRAMPercentage=", "-Djava.io.tmpdir=/tmp", "-XX:+ExitOnOutOfMemoryError");
         // the journal directory exists in the image and belongs to the user the image runs as
-        assertThat(env("EXPORTER_JOURNAL_DIR")).startsWith("/var/lib/decision-log-exporter/");
-        assertThat(all("RUN")).anySatisfy(run -> assertThat(run[1])
+        assertThat(dockerfile.env("EXPORTER_JOURNAL_DIR")).startsWith("/var/lib/decision-log-exporter/");
+        assertThat(dockerfile.all("RUN")).anySatisfy(run -> assertThat(run[1])
                 .contains("install -d -o 1000 -g 999", "/var/lib/decision-log-exporter"));
     }
 
@@ -102,23 +102,23 @@ class DockerfileTest {
                 "kafka.bootstrapServers", "kafka:9092"), work).get(0), "audit.exportSidecar");
         Object chartOptions = GatekeeperValuesTest.env(sidecar).get("JDK_JAVA_OPTIONS");
 
-        assertThat(chartOptions).isEqualTo(jvmOptions()
+        assertThat(chartOptions).isEqualTo(dockerfile.jvmOptions()
                 .replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=/var/lib/decision-log-exporter"));
     }
 
     @Test
     void entrypointWithTheImagesJvmOptionsStartsTheExporter() throws Exception {
-        List<String> entrypoint = entrypoint();
+        List<String> entrypoint = dockerfile.entrypoint();
         assertThat(entrypoint.get(0)).isEqualTo("java");
         assertThat(entrypoint).contains("-Dchronicle.analytics.disable=true");
 
         // the built fat jar when `mvn package` ran before; otherwise (mvn test runs before package) the same main
         // class from the test class path, with the module options the jar's manifest carries
-        Path jar = Path.of("target", artifactId + "-" + version + ".jar").toAbsolutePath();
+        Path jar = builtJar();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String word : entrypoint.subList(1, entrypoint.size())) {
-            if (word.equals(entrypointJar())) {
+            if (word.equals(dockerfile.entrypointJar())) {
                 if (Files.isRegularFile(jar)) {
                     command.add(jar.toString());
                 } else {
@@ -147,7 +147,8 @@ class DockerfileTest {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("EXPORTER_") || k.startsWith("SPRING_") || k.equals("JAVA_TOOL_OPTIONS"));
         Path tmp = Files.createDirectory(work.resolve("tmp"));
-        env.put("JDK_JAVA_OPTIONS", jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + tmp));
+        env.put("JDK_JAVA_OPTIONS",
+                dockerfile.jvmOptions().replace("-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir=" + tmp));
         env.put("EXPORTER_JOURNAL_DIR", work.resolve("journal").toString());
         env.put("EXPORTER_SOCKET_PATH", work.resolve("socket").resolve("decisions.sock").toString());
         env.put("SPRING_KAFKA_BOOTSTRAPSERVERS", "127.0.0.1:9");
@@ -188,69 +189,9 @@ class DockerfileTest {
         }
     }
 
-    // ---- Dockerfile reading: instructions with continuation lines joined, comments dropped
-
-    static List<String[]> parse(String text) {
-        List<String[]> result = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        for (String line : text.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.isEmpty())) {
-                continue;
-            }
-            if (trimmed.endsWith("\\")) {
-                current.append(trimmed, 0, trimmed.length() - 1).append(' ');
-                continue;
-            }
-            current.append(trimmed);
-            String instruction = current.toString().strip();
-            if (!instruction.isEmpty()) {
-                String[] parts = instruction.split("\\s+", 2);
-                result.add(new String[] {parts[0].toUpperCase(), parts.length > 1 ? parts[1] : ""});
-            }
-            current.setLength(0);
-        }
-        return result;
-    }
-
-    static List<String[]> all(String keyword) {
-        return instructions.stream().filter(i -> i[0].equals(keyword)).toList();
-    }
-
-    static String last(String keyword) {
-        List<String[]> found = all(keyword);
-        assertThat(found).as(keyword).isNotEmpty();
-        return found.get(found.size() - 1)[1];
-    }
-
-    static String arg(String name) {
-        return all("ARG").stream().map(a -> a[1]).filter(a -> a.startsWith(name + "=")).findFirst()
-                .map(a -> a.substring(name.length() + 1)).orElseThrow(() -> new AssertionError("no ARG " + name));
-    }
-
-    static List<String> entrypoint() {
-        return Arrays.asList(JsonMapper.shared().readValue(last("ENTRYPOINT"), String[].class));
-    }
-
-    static String entrypointJar() {
-        List<String> entrypoint = entrypoint();
-        return entrypoint.get(entrypoint.indexOf("-jar") + 1);
-    }
-
-    static String jvmOptions() {
-        return env("JDK_JAVA_OPTIONS");
-    }
-
-    /** An ENV of the Dockerfile, written NAME="value" or NAME=value. */
-    static String env(String name) {
-        Map<String, String> env = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|(\\S+))")
-                .matcher(String.join(" ", all("ENV").stream().map(e -> e[1]).toList()));
-        while (m.find()) {
-            env.put(m.group(1), m.group(2) != null ? m.group(2) : m.group(3));
-        }
-        assertThat(env).containsKey(name);
-        return env.get(name);
+    /** Where {@code mvn package} puts the Spring Boot jar: target/<artifactId>-<version>.jar. */
+    static Path builtJar() {
+        return Path.of("target", artifactId + "-" + version + ".jar").toAbsolutePath();
     }
 
     /** The jar manifest's Add-Exports and Add-Opens entries (from pom.xml) as the equivalent java options. */
