@@ -35,6 +35,10 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      */
     public static final String LARGEST_RECORD = "1984KB";
 
+    private static boolean fitsAJournalEntry(DataSize recordSize) {
+        return recordSize.compareTo(DataSize.parse(LARGEST_RECORD)) <= 0;
+    }
+
     /**
      * The unix stream socket that takes NDJSON.
      *
@@ -60,7 +64,7 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
         @AssertTrue(message = "exporter.socket.max-record-size must be at most " + LARGEST_RECORD + " (what a journal "
                 + "entry can hold)")
         public boolean isMaxRecordSizeJournalable() {
-            return maxRecordSize.compareTo(DataSize.parse(LARGEST_RECORD)) <= 0;
+            return fitsAJournalEntry(maxRecordSize);
         }
     }
 
@@ -215,7 +219,7 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
         @AssertTrue(message = "exporter.gatekeeper.max-record-size must be at most " + LARGEST_RECORD + " (what a "
                 + "journal entry can hold)")
         public boolean isMaxRecordSizeJournalable() {
-            return maxRecordSize.compareTo(DataSize.parse(LARGEST_RECORD)) <= 0;
+            return fitsAJournalEntry(maxRecordSize);
         }
     }
 }

@@ -26,6 +26,7 @@ public final class JournalInspection implements AutoCloseable {
     private final Path dir;
     private final SingleChronicleQueue queue;
     private final String journalId;
+    private final byte[] scratch = new byte[256]; // for metadata strings, reused from entry to entry
 
     public JournalInspection(Path dir) throws IOException {
         this.dir = dir;
@@ -97,7 +98,7 @@ public final class JournalInspection implements AutoCloseable {
 
     private JournalEntry read(ExcerptTailer tailer) {
         try (DocumentContext dc = tailer.readingDocument()) {
-            return dc.isPresent() ? EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, new byte[256]) : null;
+            return dc.isPresent() ? EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, scratch) : null;
         }
     }
 
