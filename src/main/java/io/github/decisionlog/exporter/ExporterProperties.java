@@ -89,25 +89,37 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * The Chronicle Queue journal that holds every accepted record until Kafka acknowledges it.
      *
      * @param dir the journal directory; keep it on a volume of its own, never under Gatekeeper's export path
-     * @param rollCycle how often a new journal file starts; acknowledged files are deleted whole
+     * @param rollCycle how often a new journal file starts; acknowledged files are deleted whole once their cycle ended
      * @param retention acknowledged files are kept at least this long after their cycle ended
      * @param sync when appended records are forced to disk: {@code none} (page cache: survives a crash of the
      *        process, not of the node), {@code batch} (every sync-interval or sync-every records), {@code always}
      * @param syncInterval with {@code batch}, the longest time between two syncs
      * @param syncEvery with {@code batch}, the most records between two syncs
-     * @param maxSize the journal's disk budget
+     * @param maxSize the cap on everything the journal keeps on disk, acknowledged or not; keep it below the size
+     *        limit of the journal's volume
      * @param whenFull what a full journal does: {@code block} producers (back-pressure) or {@code drop} records
      * @param minFreeDisk less free space than this on the journal's file system counts as full too
+     * @param lockTimeout how long start-up waits for another exporter to release the journal directory
      */
     public record Journal(@NotNull @DefaultValue("/tmp/decision-log-exporter/journal") Path dir,
-            @NotNull @DefaultValue("FIVE_MINUTELY") String rollCycle,
+            @NotNull @DefaultValue("MINUTELY") String rollCycle,
             @NotNull @DefaultValue("0s") Duration retention,
             @NotNull @DefaultValue("none") SyncPolicy sync,
             @NotNull @DefaultValue("100ms") Duration syncInterval,
             @Min(1) @DefaultValue("1000") int syncEvery,
             @NotNull @DefaultValue("2GB") DataSize maxSize,
             @NotNull @DefaultValue("block") WhenFull whenFull,
-            @NotNull @DefaultValue("256MB") DataSize minFreeDisk) {
+            @NotNull @DefaultValue("256MB") DataSize minFreeDisk,
+            @NotNull @DefaultValue("2m") Duration lockTimeout) {
+
+        /** The smallest cap: Chronicle's files grow in 8 MiB blocks, and 24 MiB are kept free for that growth. */
+        public static final String SMALLEST_MAX_SIZE = "64MB";
+
+        @AssertTrue(message = "exporter.journal.max-size must be at least " + SMALLEST_MAX_SIZE + " (the journal's "
+                + "files grow in blocks of 8 MiB, and three blocks are kept free under the cap)")
+        public boolean isMaxSizeLargeEnough() {
+            return maxSize == null || maxSize.compareTo(DataSize.parse(SMALLEST_MAX_SIZE)) >= 0;
+        }
 
         /** When appended records are forced to disk. */
         public enum SyncPolicy { NONE, BATCH, ALWAYS }
@@ -123,7 +135,9 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param maxInFlight records sent and not yet acknowledged, at most
      * @param retryInitialBackoff wait after the first failed send before the records are sent again
      * @param retryMaxBackoff the cap of the doubling wait between retries
-     * @param closeTimeout how long a stop waits for sends already in flight
+     * @param closeTimeout how long a stop waits for sends already in flight once the drain has ended
+     * @param drainTimeout on stop, after the sources have stopped, how long to keep sending the backlog before
+     *        leaving the rest in the journal; keep it below the pod's termination grace period
      * @param deadLetterTopic where a record that Kafka refuses for good goes; empty: it is counted, logged, skipped
      * @param poisonAttempts how often such a record is tried before it is dead-lettered
      * @param rejectsTopic where records refused at ingest go, raw, with the reason in a header; empty: nowhere
@@ -136,6 +150,7 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("200ms") Duration retryInitialBackoff,
             @NotNull @DefaultValue("30s") Duration retryMaxBackoff,
             @NotNull @DefaultValue("10s") Duration closeTimeout,
+            @NotNull @DefaultValue("20s") Duration drainTimeout,
             @DefaultValue("") String deadLetterTopic,
             @Min(1) @DefaultValue("3") int poisonAttempts,
             @NotNull @DefaultValue("") String rejectsTopic,

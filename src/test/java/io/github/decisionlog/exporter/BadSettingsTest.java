@@ -50,6 +50,12 @@ class BadSettingsTest {
     }
 
     @Test
+    void aJournalCapTooSmallForTheFilesToGrowIsNamed() {
+        assertThat(startupFailure(Map.of("exporter.journal.max-size", "32MB")))
+                .contains("exporter.journal.max-size must be at least 64MB");
+    }
+
+    @Test
     void aRecordSizeLargerThanAJournalEntryHoldsIsNamed() {
         assertThat(startupFailure(Map.of("exporter.socket.max-record-size", "4MB")))
                 .contains("exporter.socket.max-record-size must be at most 1984KB");

@@ -112,48 +112,70 @@ class GuaranteesInProcessTest extends InJvmKafkaTest {
 
     @Test
     void aFullJournalWithTheDropPolicyCountsEveryDropAndTellsTheProducer() throws Exception {
-        String record = "{\"pad\":\"" + "p".repeat(1000) + "\"}\n";
+        String record = "{\"pad\":\"" + "p".repeat(500_000) + "\"}\n";
+        int records = 120; // 60 MB against a 64 MB cap: the journal fills before the last ones
         try (ExporterRun exporter = ExporterRun.start(dir, UNREACHABLE, "dropped",
-                Map.of("exporter.journal.max-size", "2500B", "exporter.journal.when-full", "drop",
+                Map.of("exporter.journal.max-size", "64MB", "exporter.journal.when-full", "drop",
                         "exporter.socket.acknowledge", "true", "spring.kafka.producer.properties.max.block.ms", "200"));
                 AFUNIXSocket socket = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(exporter.socket()))) {
-            socket.getOutputStream().write(record.repeat(5).getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    for (int i = 0; i < records; i++) {
+                        out.write(record.getBytes(StandardCharsets.UTF_8));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             BufferedReader replies = new BufferedReader(
                     new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            List<String> got = new ArrayList<>();
+            List<String> rejected = new ArrayList<>();
             String line;
-            while ((line = replies.readLine()) != null && !line.equals("ack 5")) {
-                got.add(line);
+            while ((line = replies.readLine()) != null && !line.equals("ack " + records)) {
+                if (line.startsWith("rejected")) {
+                    rejected.add(line);
+                }
             }
-            // Kafka is unreachable: the first three fill the 2500-byte budget, the rest are dropped and said so
-            assertThat(got).containsExactly("rejected 4 journal_full", "rejected 5 journal_full");
-            assertThat(exporter.metric("decisionlog.records.dropped", "reason", "journal_full")).isEqualTo(2);
+            writer.get();
+            // Kafka is unreachable: the records that fit are journaled, the rest are dropped and the producer told
+            assertThat(rejected).isNotEmpty().allMatch(r -> r.endsWith(" journal_full"));
+            double appended = exporter.metric("decisionlog.journal.appended");
+            assertThat(appended + rejected.size()).isEqualTo(records);
+            assertThat(appended).as("most of the 64 MB cap holds records").isGreaterThan(60);
+            assertThat(exporter.metric("decisionlog.records.dropped", "reason", "journal_full")).isEqualTo(rejected.size());
             assertThat(exporter.metric("decisionlog.journal.full")).isEqualTo(1);
-            assertThat(exporter.metric("decisionlog.journal.appended")).isEqualTo(3);
+            assertThat(exporter.metric("decisionlog.journal.size")).isLessThanOrEqualTo(64 << 20);
         }
     }
 
     @Test
-    void aFullJournalWithTheDefaultPolicyStopsReadingInsteadOfDropping() throws Exception {
+    void aFullJournalWithTheDefaultPolicyStopsReadingInsteadOfDroppingAndStaysReady() throws Exception {
         try (ExporterRun exporter = ExporterRun.start(dir, UNREACHABLE, "blocked",
-                Map.of("exporter.journal.max-size", "100KB", "spring.kafka.producer.properties.max.block.ms", "200"))) {
+                Map.of("exporter.journal.max-size", "64MB", "spring.kafka.producer.properties.max.block.ms", "200"))) {
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try (SocketProducer producer = new SocketProducer(exporter.socket())) {
-                    for (int i = 0; i < 20_000; i++) {
+                    for (int i = 0; i < 200_000; i++) {
                         producer.sendLine(DecisionRecords.violation(0, i % 10, i));
                     }
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             });
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(60))
                     .untilAsserted(() -> assertThat(exporter.metric("decisionlog.journal.full")).isEqualTo(1));
             double appended = exporter.metric("decisionlog.journal.appended");
             Thread.sleep(1000);
             assertThat(writer).as("the producer is held back by the full socket buffer").isNotDone();
-            assertThat(appended).as("about 100 KB of 1 KB records").isBetween(90.0, 110.0);
             assertThat(exporter.metric("decisionlog.journal.appended")).isEqualTo(appended);
             assertThat(exporter.metric("decisionlog.records.dropped")).isZero();
+            assertThat(exporter.metric("decisionlog.journal.size")).isLessThanOrEqualTo(64 << 20);
+            // a full journal never takes the pod out of its Service: in the webhook pods every replica fills at once
+            var readiness = exporter.get("/actuator/health/readiness");
+            assertThat(readiness.statusCode()).isEqualTo(200);
+            assertThat(readiness.body()).contains("\"UP\"");
+            assertThat(exporter.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+            assertThat(exporter.get("/actuator/health").body()).contains("\"journalFull\":true");
             writer.cancel(true);
         }
     }

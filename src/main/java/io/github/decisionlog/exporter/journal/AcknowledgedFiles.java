@@ -34,13 +34,18 @@ final class AcknowledgedFiles {
         this.names = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
     }
 
-    /** Deletes what may go; {@code acknowledgedIndex} is the last acknowledged record, or NO_INDEX. */
-    void delete(long acknowledgedIndex) {
+    /**
+     * Deletes what may go; {@code acknowledgedIndex} is the last acknowledged record, or NO_INDEX. With
+     * {@code allAcknowledged} (the caller holds the append lock and no record waits) the files of every cycle before
+     * the current one go, the acknowledged record's own file included: nothing in them is needed any more, and the
+     * next append starts a file of the current cycle.
+     */
+    void delete(long acknowledgedIndex, boolean allAcknowledged) {
         if (acknowledgedIndex == Journal.NO_INDEX) {
             return;
         }
         RollCycle rollCycle = queue.rollCycle();
-        int keepFrom = rollCycle.toCycle(acknowledgedIndex);
+        int keepFrom = allAcknowledged ? queue.cycle() : rollCycle.toCycle(acknowledgedIndex);
         // a cycle ends when the next begins; keep every cycle that ended less than the retention ago
         long retainedCycles = retention.toMillis() / rollCycle.lengthInMillis() + (retention.isZero() ? 0 : 1);
         keepFrom = (int) Math.min(keepFrom, queue.cycle() - retainedCycles);

@@ -1,83 +1,149 @@
 package io.github.decisionlog.exporter.journal;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The journal's budget: the bytes of records Kafka has not acknowledged, kept exactly as records come and go, and
- * the free space of the journal's file system, measured a few times a second off the hot path. The budget counts
- * unacknowledged records rather than file sizes because acknowledged records can only leave with their whole file,
- * at the end of its roll cycle: a full budget must always be curable by Kafka catching up. Free space is checked
- * because writing a memory-mapped journal file on a full file system kills the process instead of failing the write.
+ * The journal's cap on disk: everything in the journal's directory (cycle files whether acknowledged or not, the
+ * metadata file, the journal id) stays under {@code max-size}, because in a pod the journal's volume has a
+ * {@code sizeLimit} and the kubelet evicts the pod, journal and all, when the volume passes it.
+ * <p>
+ * Files are measured by their length rounded up to whole 4 KiB pages, which is never less than what {@code du}
+ * counts (Chronicle grows a cycle file ahead of what is written, and the part not written yet takes no blocks). Between
+ * two measurements every appended byte is counted as if it grew the files, and a reserve covers what Chronicle adds
+ * in one step (a cycle file grows by a block; a roll starts a new file of a block and its overlap). When that
+ * estimate reaches the cap the files are measured again before the journal counts as full, so the estimate errs only
+ * near the cap and only towards caution.
+ * <p>
+ * Free space of the file system is checked too: writing a memory-mapped journal file on a full file system kills the
+ * process instead of failing the write.
  */
 final class DiskBudget {
 
     private static final Logger log = LoggerFactory.getLogger(DiskBudget.class);
+    private static final long PAGE = 4096;
+    /** Measuring again on every append near the cap would be a directory walk per record. */
+    private static final long REMEASURE_NANOS = 1_000_000;
 
-    private final Path queueDir;
-    private final long maxBytes;
+    private final Path journalDir;
+    private final long capBytes;
+    private final long reserveBytes;
     private final long minFreeBytes;
     private final AtomicLong backlogBytes = new AtomicLong();
+    private final AtomicLong appendedSinceMeasured = new AtomicLong();
     private volatile long filesBytes;
     private volatile boolean diskLow;
+    private long measuredAt; // guarded by this
     private boolean reportedFull; // housekeeping thread only
 
-    DiskBudget(Path queueDir, long maxBytes, long minFreeBytes, long backlogBytesAtStart) {
-        this.queueDir = queueDir;
-        this.maxBytes = maxBytes;
+    DiskBudget(Path journalDir, long capBytes, long reserveBytes, long minFreeBytes, long backlogBytesAtStart) {
+        this.journalDir = journalDir;
+        this.capBytes = capBytes;
+        this.reserveBytes = reserveBytes;
         this.minFreeBytes = minFreeBytes;
         this.backlogBytes.set(backlogBytesAtStart);
+        measure();
     }
 
     void appended(long bytes) {
         backlogBytes.addAndGet(bytes);
+        appendedSinceMeasured.addAndGet(bytes);
     }
 
     void acknowledged(long bytes) {
         backlogBytes.addAndGet(-bytes);
     }
 
+    /** True while the journal has no room for an entry of {@code bytes}; measures again when only the estimate says so. */
+    boolean isFull(long bytes) {
+        if (!overCap(bytes) && !(diskLow && backlogBytes.get() > 0)) {
+            return false;
+        }
+        synchronized (this) {
+            if (System.nanoTime() - measuredAt > REMEASURE_NANOS) {
+                measure();
+            }
+        }
+        return overCap(bytes) || (diskLow && backlogBytes.get() > 0);
+    }
+
     /**
-     * True while unacknowledged records fill the budget, or the disk is nearly full and records wait for Kafka.
-     * Cheap: read on every append. A nearly full disk with nothing waiting holds only acknowledged records, which
-     * leave with their file when the next roll cycle starts; blocking then would wait for a roll that only an append
-     * can bring, for good.
+     * True while the files are at the cap, or the disk is nearly full and records wait for Kafka. A nearly full disk
+     * with nothing waiting holds only acknowledged records, which the journal deletes once their cycle has ended.
      */
     boolean isFull() {
-        long waiting = backlogBytes.get();
-        return waiting >= maxBytes || (diskLow && waiting > 0);
+        return overCap(0) || (diskLow && backlogBytes.get() > 0);
+    }
+
+    private boolean overCap(long bytes) {
+        return filesBytes + appendedSinceMeasured.get() + bytes + reserveBytes >= capBytes;
     }
 
     /** Measures the files and the free space, and logs when the journal becomes full or has room again. */
     void refresh(long backlogRecords) {
-        long files = 0;
-        long free;
-        try (var list = Files.list(queueDir)) {
-            for (Path f : (Iterable<Path>) list::iterator) {
-                files += f.toFile().length();
-            }
-            free = Files.getFileStore(queueDir).getUsableSpace();
-        } catch (IOException e) {
-            log.warn("Cannot measure the journal at {}: {}", queueDir, e.toString());
-            return;
+        synchronized (this) {
+            measure();
         }
-        filesBytes = files;
-        diskLow = free < minFreeBytes;
         boolean full = isFull();
         if (full && !reportedFull) {
-            log.warn("Journal full: {} MiB of records wait for Kafka (budget {} MiB), {} MiB free on disk (minimum "
-                    + "{} MiB), {} records; new records wait until Kafka acknowledges older ones",
-                    mib(backlogBytes.get()), mib(maxBytes), mib(free), mib(minFreeBytes), backlogRecords);
+            log.warn("Journal full: its files take {} MiB of the {} MiB cap (exporter.journal.max-size, {} MiB kept "
+                    + "for the files' next growth), {} MiB of records and {} records wait for Kafka; "
+                    + "{} MiB free on disk (minimum {} MiB); new records wait until Kafka acknowledges older ones and "
+                    + "their files are deleted", mib(filesBytes), mib(capBytes), mib(reserveBytes),
+                    mib(backlogBytes.get()), backlogRecords, mib(usableSpace()), mib(minFreeBytes));
         } else if (!full && reportedFull) {
-            log.info("Journal has room again: {} MiB of records wait for Kafka (budget {} MiB), {} MiB free on disk",
-                    mib(backlogBytes.get()), mib(maxBytes), mib(free));
+            log.info("Journal has room again: its files take {} MiB of the {} MiB cap, {} MiB of records wait for Kafka",
+                    mib(filesBytes), mib(capBytes), mib(backlogBytes.get()));
         }
         reportedFull = full;
+    }
+
+    /** Callers hold this object's lock. */
+    private void measure() {
+        long pending = appendedSinceMeasured.get();
+        filesBytes = sizeOnDisk(journalDir);
+        appendedSinceMeasured.addAndGet(-pending); // appends during the walk stay counted
+        diskLow = usableSpace() < minFreeBytes;
+        measuredAt = System.nanoTime();
+    }
+
+    private long usableSpace() {
+        try {
+            return Files.getFileStore(journalDir).getUsableSpace();
+        } catch (IOException e) {
+            log.warn("Cannot read the free space of {}: {}", journalDir, e.toString());
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The bytes the files under {@code dir} take, each rounded up to whole pages; files that vanish are skipped. */
+    static long sizeOnDisk(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    total[0] += (attrs.size() + PAGE - 1) / PAGE * PAGE;
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // deleted between listing and reading: it takes nothing now
+                }
+            });
+        } catch (IOException e) {
+            log.warn("Cannot measure the journal at {}: {}", dir, e.toString());
+        }
+        return total[0];
     }
 
     long backlogBytes() {
@@ -88,8 +154,8 @@ final class DiskBudget {
         return filesBytes;
     }
 
-    long maxBytes() {
-        return maxBytes;
+    long capBytes() {
+        return capBytes;
     }
 
     private static long mib(long bytes) {

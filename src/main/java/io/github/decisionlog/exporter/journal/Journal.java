@@ -25,6 +25,7 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
@@ -61,7 +62,14 @@ public class Journal implements SmartLifecycle {
      * block each). An entry may take a quarter of a block: see {@link ExporterProperties#LARGEST_RECORD}.
      */
     private static final long BLOCK_SIZE = 8L << 20;
+    /**
+     * What Chronicle may add to the files in one step, kept free under the cap: a cycle file grows by a block, and a
+     * roll starts a new file of a block plus its 2 MiB overlap (measured).
+     */
+    static final long GROWTH_RESERVE = 3 * BLOCK_SIZE;
     private static final long HOUSEKEEPING_MILLIS = 200;
+    /** Room counted for an entry's metadata and header besides the record's bytes, generously. */
+    private static final int ENTRY_METADATA = 4096;
 
     private final ExporterProperties.Journal settings;
     private final Path queueDir;
@@ -78,10 +86,12 @@ public class Journal implements SmartLifecycle {
     private String journalId;
     private volatile long backlogAtStart;
     private long appendedSeq; // guarded by this
+    private volatile long lastAppendedIndex = NO_RECORD;
     private volatile long syncedSeq;
     private DiskBudget budget;
     private AcknowledgedFiles acknowledgedFiles;
     private ScheduledExecutorService housekeeping;
+    private JournalLock lock;
 
     public Journal(ExporterProperties properties, MeterRegistry registry) {
         this.settings = properties.journal();
@@ -98,13 +108,22 @@ public class Journal implements SmartLifecycle {
         Path dir = settings.dir();
         try {
             Files.createDirectories(dir);
-            journalId = readOrCreateJournalId(dir.resolve("journal.id"));
         } catch (IOException e) {
             throw new UncheckedIOException("exporter.journal.dir: cannot use " + dir + ": " + e.getMessage(), e);
         }
-        openQueue();
+        lock = JournalLock.acquire(dir, settings.lockTimeout());
+        try {
+            journalId = readOrCreateJournalId(dir.resolve("journal.id"));
+            openQueue();
+        } catch (IOException e) {
+            lock.close();
+            throw new UncheckedIOException("exporter.journal.dir: cannot use " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         acknowledgedFiles = new AcknowledgedFiles(queue, queueDir, settings.retention());
-        acknowledgedFiles.delete(acknowledgedIndex());
+        deleteAcknowledgedFiles();
         budget.refresh(backlogAtStart);
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "journal-housekeeping"));
         housekeeping.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS,
@@ -113,9 +132,10 @@ public class Journal implements SmartLifecycle {
             long interval = settings.syncInterval().toMillis();
             housekeeping.scheduleWithFixedDelay(this::syncIfBehind, interval, interval, TimeUnit.MILLISECONDS);
         }
-        log.info("Journal {} opened at {}: {} records wait for Kafka (sync {}, budget {} MiB, when full: {})",
-                journalId, dir, backlogAtStart, settings.sync().name().toLowerCase(),
-                settings.maxSize().toMegabytes(), settings.whenFull().name().toLowerCase());
+        log.info("Journal {} opened at {}: {} records wait for Kafka, files take {} MiB (sync {}, cap {} MiB, "
+                + "when full: {})", journalId, dir, backlogAtStart, bytesOnDisk() >> 20,
+                settings.sync().name().toLowerCase(), settings.maxSize().toMegabytes(),
+                settings.whenFull().name().toLowerCase());
     }
 
     /**
@@ -160,47 +180,61 @@ public class Journal implements SmartLifecycle {
             }
         }
         backlogAtStart = records;
-        budget = new DiskBudget(queueDir, settings.maxSize().toBytes(), settings.minFreeDisk().toBytes(), bytes);
+        lastAppendedIndex = queue.lastIndex() < 0 ? NO_RECORD : queue.lastIndex();
+        budget = new DiskBudget(settings.dir(), settings.maxSize().toBytes(), GROWTH_RESERVE,
+                settings.minFreeDisk().toBytes(), bytes);
     }
 
     /**
      * Appends one record and returns its index. Once this returns the record survives a crash of the process; see
      * {@link #awaitDurable()} for a crash of the node. When the journal is full this waits for room, or returns
-     * {@link #DROPPED} if the policy is to drop.
+     * {@link #DROPPED} if the policy is to drop. Room is checked under the append lock, so connections appending at
+     * once cannot together pass the cap.
      */
     public long append(RecordMeta meta, byte[] buf, int off, int len) {
-        if (budget.isFull() && !waitForRoom()) {
-            dropped.increment();
-            return DROPPED;
-        }
         long index;
-        synchronized (this) {
-            if (queue == null) {
-                throw new JournalClosedException();
+        while (true) {
+            synchronized (this) {
+                if (queue == null) {
+                    throw new JournalClosedException();
+                }
+                if (!budget.isFull(len + ENTRY_METADATA)) {
+                    index = appendLocked(meta, buf, off, len);
+                    break;
+                }
             }
-            long receivedAt = System.currentTimeMillis();
-            try (DocumentContext dc = appender.writingDocument()) {
-                budget.appended(EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len));
-            }
-            index = appender.lastIndexAppended();
-            fileSync.written(appender.currentFile());
-            appendedSeq++;
-            if (settings.sync() == SyncPolicy.ALWAYS
-                    || (settings.sync() == SyncPolicy.BATCH && appendedSeq - syncedSeq >= settings.syncEvery())) {
-                syncLocked();
+            if (!waitForRoom(len + ENTRY_METADATA)) {
+                dropped.increment();
+                return DROPPED;
             }
         }
         appended.incrementAndGet();
         return index;
     }
 
-    /** Blocks while the journal is full; false when the policy is to drop instead. */
-    private boolean waitForRoom() {
+    private long appendLocked(RecordMeta meta, byte[] buf, int off, int len) {
+        long receivedAt = System.currentTimeMillis();
+        try (DocumentContext dc = appender.writingDocument()) {
+            budget.appended(EntryCodec.write(dc.wire().bytes(), receivedAt, meta, buf, off, len));
+        }
+        long index = appender.lastIndexAppended();
+        lastAppendedIndex = index;
+        fileSync.written(appender.currentFile());
+        appendedSeq++;
+        if (settings.sync() == SyncPolicy.ALWAYS
+                || (settings.sync() == SyncPolicy.BATCH && appendedSeq - syncedSeq >= settings.syncEvery())) {
+            syncLocked();
+        }
+        return index;
+    }
+
+    /** Blocks while the journal has no room for an entry of {@code bytes}; false when the policy is to drop. */
+    private boolean waitForRoom(long bytes) {
         if (settings.whenFull() == WhenFull.DROP) {
             return false;
         }
         synchronized (room) {
-            while (budget.isFull() && queue != null) {
+            while (queue != null && budget.isFull(bytes)) {
                 try {
                     room.wait(HOUSEKEEPING_MILLIS);
                 } catch (InterruptedException e) {
@@ -254,11 +288,32 @@ public class Journal implements SmartLifecycle {
 
     private void housekeeping() {
         try {
-            acknowledgedFiles.delete(acknowledgedIndex());
+            deleteAcknowledgedFiles();
             budget.refresh(backlogRecords());
+            synchronized (room) {
+                room.notifyAll();
+            }
         } catch (RuntimeException e) {
             log.warn("Journal housekeeping failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Deletes the files Kafka has no use for any more. When every record is acknowledged, the file being appended to
+     * goes too once its cycle has ended: the next append starts a new one. That is done under the append lock, so no
+     * append can be on its way into that file meanwhile.
+     */
+    private void deleteAcknowledgedFiles() {
+        long acknowledged = acknowledgedIndex();
+        if (acknowledged != NO_INDEX && acknowledged == lastAppendedIndex) {
+            synchronized (this) {
+                if (queue != null && acknowledged == lastAppendedIndex) {
+                    acknowledgedFiles.delete(acknowledged, true);
+                    return;
+                }
+            }
+        }
+        acknowledgedFiles.delete(acknowledged, false);
     }
 
     /** A reader that starts just after the last acknowledged record. Use it from one thread. */
@@ -298,29 +353,30 @@ public class Journal implements SmartLifecycle {
         return backlogAtStart + appended.get() - acknowledged.get();
     }
 
-    /** Bytes of the journal's files on disk, as last measured. */
+    /** Bytes of everything the journal has on disk, as last measured. */
     public long bytesOnDisk() {
         return budget == null ? 0 : budget.filesBytes();
     }
 
-    /** Bytes of the records Kafka has not acknowledged: what counts against the budget. */
+    /** Bytes of the records Kafka has not acknowledged. */
     public long backlogBytes() {
         return budget == null ? 0 : budget.backlogBytes();
     }
 
-    /** The disk budget in bytes. */
+    /** The cap on the journal's files, in bytes. */
     public long maxBytes() {
         return settings.maxSize().toBytes();
     }
 
-    /** True while unacknowledged records fill the budget or the journal's file system is nearly full. */
+    /** True while the journal's files are at their cap, or records wait and the file system is nearly full. */
     public boolean isFull() {
         return budget != null && budget.isFull();
     }
 
-    /** A roll cycle by name: Chronicle's usual ones, or its test ones (seconds long) for tests. */
+    /** A roll cycle by name: Chronicle's usual ones, its legacy ones (MINUTELY), or its test ones (seconds long). */
     static RollCycle rollCycle(String name) {
-        for (RollCycle[] cycles : new RollCycle[][] {RollCycles.values(), TestRollCycles.values()}) {
+        for (RollCycle[] cycles : new RollCycle[][] {RollCycles.values(), LegacyRollCycles.values(),
+                TestRollCycles.values()}) {
             for (RollCycle cycle : cycles) {
                 if (((Enum<?>) cycle).name().equals(name)) {
                     return cycle;
@@ -328,7 +384,7 @@ public class Journal implements SmartLifecycle {
             }
         }
         throw new IllegalArgumentException("exporter.journal.roll-cycle: unknown roll cycle '" + name
-                + "'; use one of " + java.util.Arrays.toString(RollCycles.values()));
+                + "'; use MINUTELY or one of " + java.util.Arrays.toString(RollCycles.values()));
     }
 
     private static String readOrCreateJournalId(Path file) throws IOException {
@@ -358,6 +414,7 @@ public class Journal implements SmartLifecycle {
                 syncLocked();
             }
             closeQuietly();
+            lock.close();
             notifyAll();
         }
         synchronized (room) {

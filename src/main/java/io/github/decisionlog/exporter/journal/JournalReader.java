@@ -9,12 +9,14 @@ import net.openhft.chronicle.wire.DocumentContext;
 /** Reads the journal in order from just after the acknowledged position. Not thread-safe: one reader, one thread. */
 public final class JournalReader implements AutoCloseable {
 
+    private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
     private final String journalId;
     private final LongSupplier acknowledgedIndex;
     private final byte[] scratch = new byte[4096];
 
     JournalReader(SingleChronicleQueue queue, String journalId, LongSupplier acknowledgedIndex) {
+        this.queue = queue;
         this.tailer = queue.createTailer();
         this.journalId = journalId;
         this.acknowledgedIndex = acknowledgedIndex;
@@ -50,9 +52,9 @@ public final class JournalReader implements AutoCloseable {
                 // skips the acknowledged record itself
             }
         } else {
-            // the acknowledged record's file was deleted: everything left is after it
+            // the acknowledged record's file was deleted: everything left is after it, if anything is left
             tailer.toStart();
-            if (tailer.index() <= ack) {
+            if (queue.firstIndex() != Long.MAX_VALUE && tailer.index() <= ack) {
                 throw new IllegalStateException("journal lost the record after " + Long.toHexString(ack));
             }
         }

@@ -34,22 +34,27 @@ public class BacklogMetrics implements MeterBinder {
                 .baseUnit("seconds")
                 .register(registry);
         Gauge.builder("decisionlog.backlog.size", journal, Journal::backlogBytes)
-                .description("Bytes of the records Kafka has not acknowledged; the journal is full at its budget")
+                .description("Bytes of the records Kafka has not acknowledged")
                 .baseUnit("bytes")
                 .register(registry);
         Gauge.builder("decisionlog.journal.size", journal, Journal::bytesOnDisk)
-                .description("Bytes of the journal's files on disk")
+                .description("Bytes of everything the journal has on disk, acknowledged or not")
                 .baseUnit("bytes")
                 .register(registry);
         Gauge.builder("decisionlog.journal.max.size", journal, Journal::maxBytes)
-                .description("The journal's disk budget (exporter.journal.max-size)")
+                .description("The cap on the journal's files (exporter.journal.max-size)")
                 .baseUnit("bytes")
                 .register(registry);
         Gauge.builder("decisionlog.journal.full", journal, j -> j.isFull() ? 1 : 0)
-                .description("1 while unacknowledged records fill the budget or the disk is nearly full, else 0")
+                .description("1 while the journal's files are at their cap (or records wait and the disk is nearly "
+                        + "full): sources wait (back-pressure), else 0")
                 .register(registry);
         Gauge.builder("decisionlog.publish.inflight", publisher, Publisher::inFlight)
                 .description("Records sent to Kafka and not yet acknowledged")
+                .register(registry);
+        Gauge.builder("decisionlog.drain.records.left", publisher, Publisher::drainLeft)
+                .description("0 while running; on stop, the records still to send before the drain deadline, and "
+                        + "once the drain has ended the records it left in the journal")
                 .register(registry);
         FunctionCounter.builder("decisionlog.journal.appended", journal, Journal::appendedCount)
                 .description("Records appended to the journal since start")

@@ -17,9 +17,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The exporter's health components. Readiness ({@code intake}) means "records can be accepted" and never depends on
- * Kafka: a sidecar that is not ready takes the whole Gatekeeper pod out of its Service. Liveness ({@code pipeline})
- * fails only when the exporter is truly stuck. {@code kafka} and {@code backlog} are shown in the details only.
+ * The exporter's health components. Readiness ({@code intake}) means "I am up": sources bound, journal open. It never
+ * depends on Kafka nor on a full journal: a sidecar that is not ready takes the whole Gatekeeper pod out of its
+ * Service, and in the controller-manager pods a long Kafka outage fills every replica's journal at about the same
+ * time, which would take every webhook endpoint away at once. A full journal is a detail here, a metric and an alert.
+ * Liveness ({@code pipeline}) fails only when the exporter is truly stuck. {@code kafka} and {@code backlog} are shown
+ * in the details only.
  */
 @Configuration(proxyBeanMethods = false)
 class HealthIndicators {
@@ -31,7 +34,7 @@ class HealthIndicators {
             boolean socketUp = !properties.socket().enabled() || socket.isListening();
             boolean datagramUp = !properties.datagram().enabled() || datagram.isListening();
             boolean spoolUp = !properties.gatekeeper().enabled() || spool.isRunning();
-            Health.Builder health = socketUp && datagramUp && spoolUp && journal.isRunning() && !journal.isFull()
+            Health.Builder health = socketUp && datagramUp && spoolUp && journal.isRunning()
                     ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
             return health.withDetail("socketListening", socketUp)
                     .withDetail("datagramListening", datagramUp)
@@ -81,7 +84,8 @@ class HealthIndicators {
                 .withDetail("records", journal.backlogRecords())
                 .withDetail("oldestAgeSeconds", metrics.oldestUnacknowledgedAgeSeconds())
                 .withDetail("journalBytes", journal.bytesOnDisk())
-                .withDetail("journalBudgetBytes", journal.maxBytes())
+                .withDetail("journalMaxBytes", journal.maxBytes())
+                .withDetail("journalFull", journal.isFull())
                 .build();
     }
 }

@@ -55,6 +55,9 @@ public class Publisher implements SmartLifecycle {
     private volatile int inFlight;
     private volatile boolean kafkaDown;
     private volatile long lastProgressAt = System.currentTimeMillis();
+    private volatile long drainDeadline; // System.nanoTime() by which a stop's drain ends
+    private volatile boolean stopping;
+    private volatile long drainLeft;
 
     // the publisher thread's own
     private Producer<byte[], byte[]> producer;
@@ -112,6 +115,8 @@ public class Publisher implements SmartLifecycle {
 
     @Override
     public void start() {
+        stopping = false;
+        drainLeft = 0;
         running = true;
         Thread t = new Thread(this::run, "publisher");
         thread = t;
@@ -120,7 +125,7 @@ public class Publisher implements SmartLifecycle {
 
     private void run() {
         try (JournalReader reader = journal.reader()) {
-            while (running) {
+            while (running || draining()) {
                 if (failure != null) {
                     recover(reader);
                     continue;
@@ -213,7 +218,7 @@ public class Publisher implements SmartLifecycle {
      * for good, again and again, goes to the dead-letter topic so it cannot hold up the records behind it.
      */
     private void recover(JournalReader reader) {
-        while (running && window.stream().anyMatch(s -> !s.done)) {
+        while (active() && window.stream().anyMatch(s -> !s.done)) {
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
         advance();
@@ -266,7 +271,20 @@ public class Publisher implements SmartLifecycle {
         return true;
     }
 
-    /** Stop: send nothing new, give what is in flight a bounded time, and keep the acknowledged position. */
+    /** After a stop was asked for: true while records wait for Kafka and the drain deadline has not passed. */
+    private boolean draining() {
+        return System.nanoTime() - drainDeadline < 0 && (!window.isEmpty() || journal.backlogRecords() > 0);
+    }
+
+    /** Running, or draining on stop. */
+    private boolean active() {
+        return running || draining();
+    }
+
+    /**
+     * The drain has ended: send nothing new, give what is in flight a bounded time, and keep the acknowledged
+     * position.
+     */
     private void drainOnStop() {
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
         while (!window.isEmpty() && failure == null && System.nanoTime() - deadline < 0) {
@@ -274,9 +292,6 @@ public class Publisher implements SmartLifecycle {
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
         advance();
-        if (!window.isEmpty()) {
-            log.warn("Stopped with {} records unacknowledged; they are sent again on the next start", window.size());
-        }
     }
 
     private void updateGauges() {
@@ -288,7 +303,7 @@ public class Publisher implements SmartLifecycle {
     private void sleep(Duration d) {
         long deadline = System.nanoTime() + d.toNanos();
         long left;
-        while (running && (left = deadline - System.nanoTime()) > 0) {
+        while (active() && (left = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
         }
     }
@@ -327,20 +342,55 @@ public class Publisher implements SmartLifecycle {
         return inFlight;
     }
 
+    /**
+     * 0 while running; during a stop's drain the records still waiting for Kafka; once the drain has ended, those it
+     * left in the journal.
+     */
+    public long drainLeft() {
+        return stopping && thread != null ? journal.backlogRecords() : drainLeft;
+    }
+
+    /**
+     * Stops after a drain: the sources have stopped (they stop first), so the backlog only shrinks; the publisher
+     * keeps sending until it is empty or {@code drain-timeout} has passed, then waits up to {@code close-timeout} for
+     * sends in flight. One log line says what was sent and what was left.
+     */
     @Override
     public void stop() {
-        running = false;
         Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(settings.closeTimeout().toMillis() + 5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (t == null) {
+            return;
+        }
+        long started = System.nanoTime();
+        long backlogAtStop = journal.backlogRecords();
+        long acknowledgedAtStop = journal.acknowledgedCount();
+        drainDeadline = started + settings.drainTimeout().toNanos();
+        stopping = true;
+        if (backlogAtStop > 0) {
+            log.info("Stopping: sending the {} records that wait for Kafka, for up to {} s", backlogAtStop,
+                    settings.drainTimeout().toSeconds());
+        }
+        running = false;
+        LockSupport.unpark(t);
+        try {
+            t.join(settings.drainTimeout().plus(settings.closeTimeout()).toMillis() + 5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         thread = null;
-        log.info("Publisher stopped; {} records wait in the journal", journal.backlogRecords());
+        long left = journal.backlogRecords();
+        drainLeft = left;
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long sent = journal.acknowledgedCount() - acknowledgedAtStop;
+        if (left == 0) {
+            log.info("Publisher stopped: drained {} records in {} s; nothing is left in the journal", sent,
+                    String.format("%.1f", seconds));
+        } else {
+            log.warn("Publisher stopped: drained {} records in {} s; {} records are left in the journal ({}); they "
+                    + "are sent when an exporter starts on this journal again, and lost if the journal's volume is "
+                    + "deleted with the pod", sent, String.format("%.1f", seconds), left,
+                    System.nanoTime() - drainDeadline >= 0 ? "the drain deadline passed" : "the publisher had stopped");
+        }
     }
 
     @Override

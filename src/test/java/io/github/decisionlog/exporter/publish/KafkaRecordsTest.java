@@ -23,7 +23,7 @@ class KafkaRecordsTest {
 
     private static KafkaRecords records(KeyStrategy key, HeaderStyle headers, String rejectsTopic) {
         return new KafkaRecords(new ExporterProperties.Publish("decisions", 10, Duration.ofMillis(1),
-                Duration.ofMillis(1), Duration.ofMillis(1), "", 1, rejectsTopic, key, headers,
+                Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1), "", 1, rejectsTopic, key, headers,
                 "/decision-log-exporter/{source}"));
     }
 

@@ -53,6 +53,14 @@ public final class ExporterRun implements AutoCloseable {
         return context.getEnvironment().getProperty(name);
     }
 
+    /** GETs a path of the management server, such as {@code /actuator/health/readiness}. */
+    public java.net.http.HttpResponse<String> get(String path) throws java.io.IOException, InterruptedException {
+        String port = context.getEnvironment().getProperty("local.management.port");
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }
