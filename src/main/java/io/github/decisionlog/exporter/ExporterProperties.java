@@ -112,11 +112,11 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("256MB") DataSize minFreeDisk,
             @NotNull @DefaultValue("2m") Duration lockTimeout) {
 
-        /** The smallest cap: Chronicle's files grow in 8 MiB blocks, and 24 MiB are kept free for that growth. */
+        /** The smallest cap: 16 MiB are kept free under it, and Chronicle's files grow in 8 MiB blocks. */
         public static final String SMALLEST_MAX_SIZE = "64MB";
 
         @AssertTrue(message = "exporter.journal.max-size must be at least " + SMALLEST_MAX_SIZE + " (the journal's "
-                + "files grow in blocks of 8 MiB, and three blocks are kept free under the cap)")
+                + "files grow in blocks of 8 MiB, and two blocks are kept free under the cap)")
         public boolean isMaxSizeLargeEnough() {
             return maxSize == null || maxSize.compareTo(DataSize.parse(SMALLEST_MAX_SIZE)) >= 0;
         }

@@ -1,11 +1,8 @@
 package io.github.decisionlog.exporter.journal;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -16,12 +13,10 @@ import org.slf4j.LoggerFactory;
  * metadata file, the journal id) stays under {@code max-size}, because in a pod the journal's volume has a
  * {@code sizeLimit} and the kubelet evicts the pod, journal and all, when the volume passes it.
  * <p>
- * Files are measured by their length rounded up to whole 4 KiB pages, which is never less than what {@code du}
- * counts (Chronicle grows a cycle file ahead of what is written, and the part not written yet takes no blocks). Between
- * two measurements every appended byte is counted as if it grew the files, and a reserve covers what Chronicle adds
- * in one step (a cycle file grows by a block; a roll starts a new file of a block and its overlap). When that
- * estimate reaches the cap the files are measured again before the journal counts as full, so the estimate errs only
- * near the cap and only towards caution.
+ * Files are measured as {@code du} measures them ({@link FileBlocks}). Between two measurements every appended byte
+ * is counted as taking new space, and a reserve is kept for what the estimate cannot see. When that estimate reaches
+ * the cap the files are measured again before the journal counts as full, so the estimate errs only near the cap and
+ * only towards caution.
  * <p>
  * Free space of the file system is checked too: writing a memory-mapped journal file on a full file system kills the
  * process instead of failing the write.
@@ -29,7 +24,6 @@ import org.slf4j.LoggerFactory;
 final class DiskBudget {
 
     private static final Logger log = LoggerFactory.getLogger(DiskBudget.class);
-    private static final long PAGE = 4096;
     /** Measuring again on every append near the cap would be a directory walk per record. */
     private static final long REMEASURE_NANOS = 1_000_000;
 
@@ -109,7 +103,7 @@ final class DiskBudget {
     /** Callers hold this object's lock. */
     private void measure() {
         long pending = appendedSinceMeasured.get();
-        filesBytes = sizeOnDisk(journalDir);
+        filesBytes = FileBlocks.underDirectory(journalDir);
         appendedSinceMeasured.addAndGet(-pending); // appends during the walk stay counted
         diskLow = usableSpace() < minFreeBytes;
         measuredAt = System.nanoTime();
@@ -122,28 +116,6 @@ final class DiskBudget {
             log.warn("Cannot read the free space of {}: {}", journalDir, e.toString());
             return Long.MAX_VALUE;
         }
-    }
-
-    /** The bytes the files under {@code dir} take, each rounded up to whole pages; files that vanish are skipped. */
-    static long sizeOnDisk(Path dir) {
-        long[] total = {0};
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    total[0] += (attrs.size() + PAGE - 1) / PAGE * PAGE;
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE; // deleted between listing and reading: it takes nothing now
-                }
-            });
-        } catch (IOException e) {
-            log.warn("Cannot measure the journal at {}: {}", dir, e.toString());
-        }
-        return total[0];
     }
 
     long backlogBytes() {

@@ -63,10 +63,11 @@ public class Journal implements SmartLifecycle {
      */
     private static final long BLOCK_SIZE = 8L << 20;
     /**
-     * What Chronicle may add to the files in one step, kept free under the cap: a cycle file grows by a block, and a
-     * roll starts a new file of a block plus its 2 MiB overlap (measured).
+     * Kept free under the cap for what the estimate between two measurements cannot see (index pages of a new cycle
+     * file, page rounding), and for where the size on disk can only be estimated from file lengths, which run up to a
+     * block and its 2 MiB overlap ahead of what is written.
      */
-    static final long GROWTH_RESERVE = 3 * BLOCK_SIZE;
+    static final long GROWTH_RESERVE = 2 * BLOCK_SIZE;
     private static final long HOUSEKEEPING_MILLIS = 200;
     /** Room counted for an entry's metadata and header besides the record's bytes, generously. */
     private static final int ENTRY_METADATA = 4096;

@@ -134,10 +134,20 @@ public final class ExporterProcess implements AutoCloseable {
 
     /** Sends SIGTERM and waits at most {@code timeout} for the process to exit; returns its exit code. */
     public synchronized int sigterm(Duration timeout) {
+        sendSigterm();
+        return awaitExit(timeout);
+    }
+
+    /** Sends SIGTERM and returns at once. */
+    public synchronized void sendSigterm() {
         if (process == null || !process.isAlive()) {
             throw new IllegalStateException("exporter not running");
         }
         process.destroy(); // SIGTERM on Linux
+    }
+
+    /** Waits at most {@code timeout} for the process to exit after a SIGTERM; returns its exit code. */
+    public synchronized int awaitExit(Duration timeout) {
         if (!waitFor(timeout)) {
             throw new IllegalStateException("exporter still running " + timeout + " after SIGTERM");
         }

@@ -30,6 +30,7 @@ public final class ExporterRun implements AutoCloseable {
         props.put("exporter.publish.topic", topic);
         props.put("exporter.publish.retry-initial-backoff", "50ms");
         props.put("exporter.publish.retry-max-backoff", "1s");
+        props.put("exporter.publish.drain-timeout", "2s"); // most tests close with Kafka away or records waiting
         props.put("spring.kafka.bootstrap-servers", bootstrapServers);
         props.put("management.server.port", "0");
         props.put("spring.main.banner-mode", "off");
