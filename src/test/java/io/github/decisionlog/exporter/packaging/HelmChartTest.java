@@ -38,7 +38,7 @@ class HelmChartTest {
         LintResult everything = Chart.exporter().lint(values("kafka.bootstrapServers", "kafka:9092",
                 "kafka.tls.enabled", true, "kafka.tls.secretName", "kafka-tls",
                 "kafka.sasl.enabled", true, "kafka.sasl.secretName", "kafka-user",
-                "metrics.serviceMonitor.enabled", true, "metrics.podMonitor.enabled", true,
+                "metrics.podMonitor.enabled", true, "gatekeeper.version", "3.24.0", "gatekeeper.admission.enabled", true,
                 "prometheusRule.enabled", true, "dashboard.enabled", true), Files.createDirectory(work.resolve("b")));
         assertThat(everything.isFailed()).as("%s", everything.getMessages()).isFalse();
     }
@@ -61,19 +61,24 @@ class HelmChartTest {
     @Test
     void optionalMonitoringObjectsAppearOnlyWhenEnabled() throws IOException {
         List<Map<String, Object>> docs = Chart.exporter().render(values("metrics.serviceMonitor.enabled", true,
-                "metrics.podMonitor.enabled", true, "prometheusRule.enabled", true, "dashboard.enabled", true,
+                "prometheusRule.enabled", true, "dashboard.enabled", true,
                 "prometheusRule.labels", Map.of("release", "kube-prometheus-stack")), work);
 
         assertThat(docs).extracting(d -> d.get("kind"))
-                .containsExactlyInAnyOrder("Service", "ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap");
+                .containsExactlyInAnyOrder("Service", "ServiceMonitor", "PrometheusRule", "ConfigMap");
         Map<String, Object> serviceMonitor = Chart.only(docs, "ServiceMonitor");
         assertThat((Object) at(serviceMonitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
         assertThat((Object) at(serviceMonitor, "spec.endpoints.0.port")).isEqualTo("dle-http");
         Map<String, Object> service = Chart.only(docs, "Service");
         Map<String, Object> selected = at(serviceMonitor, "spec.selector.matchLabels");
         assertThat((Map<String, Object>) at(service, "metadata.labels")).containsAllEntriesOf(selected);
-        Map<String, Object> podMonitor = Chart.only(docs, "PodMonitor");
+        List<Map<String, Object>> withPodMonitor = Chart.exporter().render(values("metrics.podMonitor.enabled", true), work);
+        assertThat(withPodMonitor).extracting(d -> d.get("kind")).containsExactlyInAnyOrder("Service", "PodMonitor");
+        Map<String, Object> podMonitor = Chart.only(withPodMonitor, "PodMonitor");
         assertThat((Object) at(podMonitor, "spec.podMetricsEndpoints.0.port")).isEqualTo("dle-http");
+        // every Gatekeeper pod of the release: the audit pod and, with the admission export, the controller-manager pods
+        assertThat((Map<String, Object>) at(podMonitor, "spec.selector.matchLabels"))
+                .containsEntry("gatekeeper.sh/system", "yes").containsEntry("release", "gatekeeper");
 
         Map<String, Object> rule = Chart.only(docs, "PrometheusRule");
         assertThat((Map<String, Object>) at(rule, "metadata.labels")).containsEntry("release", "kube-prometheus-stack");
