@@ -91,4 +91,20 @@ class HelmChartTest {
         assertThat(JsonMapper.shared().readTree(json))
                 .isEqualTo(JsonMapper.shared().readTree(Files.readString(FILES.resolve("dashboard.json"))));
     }
+
+    @Test
+    void notesPinGatekeepersChartVersionAndNameTheLabelsPrometheusAndGrafanaSelectOn() throws IOException {
+        String notes = Chart.exporter().notes(values("kafka.bootstrapServers", "kafka:9093", "gatekeeper.version", "3.22.2",
+                "metrics.podMonitor.enabled", true, "metrics.podMonitor.labels", Map.of("release", "kps"),
+                "prometheusRule.enabled", true, "dashboard.enabled", true), work);
+
+        assertThat(notes.lines().filter(line -> line.contains("helm upgrade")))
+                .singleElement().asString().contains("gatekeeper/gatekeeper --version 3.22.2").doesNotContain("--reuse-values");
+        assertThat(notes).contains("drains its backlog to Kafka for up to\n   45s")
+                .contains("podMonitorSelector", "release: kps", "ruleSelector", "grafana_dashboard: \"1\"")
+                .contains("only in its own logs\n(--log-denies)");
+        assertThat(Chart.exporter().notes(values("kafka.bootstrapServers", "kafka:9093", "gatekeeper.version", "3.24.0",
+                "gatekeeper.admission.enabled", true, "metrics.serviceMonitor.enabled", true), work))
+                .contains("every controller-manager pod", "the exporters in the controller-manager pods are not scraped");
+    }
 }
