@@ -232,6 +232,34 @@ class GatekeeperChartsTest {
         assertThat(list(pod, "volumes")).extracting(v -> v.get("name")).doesNotContain("tmp-violations");
     }
 
+    @ParameterizedTest(name = "{0}, admission export {1}", allowZeroInvocations = true)
+    @MethodSource("renderings")
+    void metricsServiceAndPodMonitorSelectThePodsTheExporterRunsIn(String version, boolean admission) throws IOException {
+        Rendering r = render(version, admission);
+        List<Map<String, Object>> monitoring = monitoringObjects();
+        Map<String, Object> serviceSelector = at(Chart.only(monitoring, "Service"), "spec.selector");
+        Map<String, Object> podMonitorSelector = at(Chart.only(monitoring, "PodMonitor"), "spec.selector.matchLabels");
+
+        for (String deployment : r.podsWithExporter()) {
+            Map<String, Object> labels = r.podLabels(deployment);
+            assertThat(labels).as("%s pod labels against the PodMonitor", deployment).containsAllEntriesOf(podMonitorSelector);
+        }
+        assertThat(r.podLabels(AUDIT)).as("audit pod labels against the metrics Service").containsAllEntriesOf(serviceSelector);
+        assertThat(r.podLabels(CONTROLLER_MANAGER)).as("the Service is the audit pod's only")
+                .isNotEqualTo(Map.of()).matches(labels -> !labels.entrySet().containsAll(serviceSelector.entrySet()));
+    }
+
+    private static List<Map<String, Object>> monitoringObjects() throws IOException {
+        return RENDERED.computeIfAbsent("monitoring", key -> {
+            try {
+                return new Rendering(Chart.exporter().render(values("metrics.podMonitor.enabled", true),
+                        Files.createTempDirectory("dle-monitoring")), false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).docs();
+    }
+
     // ---- admission decisions (Gatekeeper master) ----
 
     @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
@@ -296,6 +324,13 @@ class GatekeeperChartsTest {
                     .filter(d -> "Deployment".equals(d.get("kind")) && deployment.equals(at(d, "metadata.name")))
                     .findFirst().orElseThrow(() -> new AssertionError("no Deployment " + deployment));
             return at(found, "spec.template.spec");
+        }
+
+        Map<String, Object> podLabels(String deployment) {
+            Map<String, Object> found = docs.stream()
+                    .filter(d -> "Deployment".equals(d.get("kind")) && deployment.equals(at(d, "metadata.name")))
+                    .findFirst().orElseThrow(() -> new AssertionError("no Deployment " + deployment));
+            return at(found, "spec.template.metadata.labels");
         }
 
         Map<String, Object> connection() {
