@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.marcnuri.helm.Helm;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,7 +32,7 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Gatekeeper's real Helm charts (unmodified copies in {@code ../shared/gatekeeper-charts/<version>/gatekeeper}),
  * rendered with the values file this chart produces: the pods they give hold together. Each chart is rendered once
- * per set of values and shared by the tests. A clone without those copies skips these tests.
+ * per set of values and shared by the tests. A clone without those copies skips these tests (and says so once).
  */
 @SuppressWarnings("unchecked")
 class GatekeeperChartsTest {
@@ -46,10 +46,14 @@ class GatekeeperChartsTest {
 
     private static final Map<String, Rendering> RENDERED = new ConcurrentHashMap<>();
 
-    @BeforeAll
-    static void needsGatekeepersCharts() {
+    /** Without the copies every parameterised test below has no versions to run; this one says so as a skip. */
+    @Test
+    void gatekeepersChartsAreThereFromTheMinimumVersionOn() {
         assumeTrue(Files.isDirectory(CHARTS), "Gatekeeper's charts are not at " + CHARTS.toAbsolutePath().normalize()
                 + " (a checkout without ../shared): the tests that render them are skipped");
+        assertThat(versions()).as("chart versions in %s", CHARTS).isNotEmpty()
+                .anySatisfy(v -> assertThat(chartVersion(v)).startsWith("3.21."))
+                .anySatisfy(v -> assertThat(hasAdmissionExport(chartVersion(v))).isTrue());
     }
 
     /** Folder names of the chart copies, e.g. v3.21.1 and master. */
