@@ -58,6 +58,19 @@ final class Chart {
         return command.call();
     }
 
+    /** The notes helm prints after an install (a client-only dry run), from the line after "NOTES:". */
+    String notes(Map<String, Object> values, Path workDir) throws IOException {
+        Path file = Files.createTempFile(workDir, "values", ".yaml");
+        Files.writeString(file, new Yaml().dump(values));
+        String output = new Helm(dir).install().clientOnly().dryRun().withName("dle").withNamespace(NAMESPACE)
+                .withValuesFile(file).call().getOutput();
+        int notes = output.indexOf("NOTES:");
+        if (notes < 0) {
+            throw new AssertionError("no NOTES in " + output);
+        }
+        return output.substring(notes + "NOTES:".length());
+    }
+
     List<Map<String, Object>> render(Map<String, Object> values, Path workDir) throws IOException {
         return documents(template(values, workDir));
     }

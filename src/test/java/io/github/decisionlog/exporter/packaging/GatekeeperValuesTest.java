@@ -12,11 +12,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The values file the chart renders for Gatekeeper's own chart ({@code output=gatekeeperValues}) and the
- * controller-manager patch: the sidecar has what the exporter needs, in the keys Gatekeeper's chart reads.
+ * The values file the chart renders for Gatekeeper's own chart ({@code output=gatekeeperValues}): the sidecar has what
+ * the exporter needs, in the keys Gatekeeper's chart reads. GatekeeperChartsTest renders Gatekeeper's real charts
+ * with it.
  */
 @SuppressWarnings("unchecked")
 class GatekeeperValuesTest {
@@ -26,7 +29,7 @@ class GatekeeperValuesTest {
     @TempDir
     Path work;
 
-    private Map<String, Object> gatekeeperValues(Object... more) throws IOException {
+    Map<String, Object> gatekeeperValues(Object... more) throws IOException {
         Object[] all = new Object[more.length + 4];
         all[0] = "output";
         all[1] = "gatekeeperValues";
@@ -55,7 +58,7 @@ class GatekeeperValuesTest {
         assertThat((Object) at(v, "audit.exportConnection.path")).isEqualTo("/tmp/violations/topics");
         assertThat((Object) at(v, "audit.exportConnection.maxAuditResults")).isEqualTo(5);
         assertThat((Object) at(v, "audit.exportVolume.name")).isEqualTo("tmp-violations");
-        assertThat((Map<String, Object>) at(v, "audit.exportVolume.emptyDir")).isEmpty();
+        assertThat((Object) at(v, "audit.exportVolume.emptyDir.sizeLimit")).isEqualTo("1Gi");
         assertThat((Object) at(v, "audit.exportVolumeMount.path")).isEqualTo("/tmp/violations");
         assertThat((Map<String, Object>) at(v, "audit.exportSidecar")).containsKeys("name", "image", "securityContext");
         // only keys Gatekeeper's chart knows at the top level and under audit
@@ -136,7 +139,7 @@ class GatekeeperValuesTest {
                 .containsEntry("EXPORTER_SOCKET_ENABLED", "false")
                 .containsEntry("EXPORTER_PUBLISH_TOPIC", "policy.decisions")
                 .containsEntry("SPRING_KAFKA_BOOTSTRAPSERVERS", BROKERS)
-                .containsEntry("EXPORTER_JOURNAL_ROLLCYCLE", "FAST_HOURLY")
+                .containsEntry("EXPORTER_JOURNAL_ROLLCYCLE", "FIVE_MINUTELY")
                 .doesNotContainKey("SPRING_KAFKA_SECURITY_PROTOCOL");
         assertThat(env.values()).allSatisfy(value -> assertThat(value).isNotNull());
     }
@@ -169,7 +172,8 @@ class GatekeeperValuesTest {
                 .isLessThan(names.indexOf("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG"));
 
         Map<String, Object> jaas = env(at(gatekeeperValues("kafka.sasl.enabled", true, "kafka.sasl.secretName", "kafka-user",
-                "kafka.sasl.mechanism", "PLAIN", "kafka.sasl.jaasConfigKey", "sasl.jaas.config"), "audit.exportSidecar"));
+                "kafka.sasl.mechanism", "PLAIN", "kafka.sasl.jaasConfigKey", "sasl.jaas.config",
+                "kafka.sasl.allowPlaintext", true), "audit.exportSidecar"));
         assertThat(jaas).containsEntry("SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT").doesNotContainKey("KAFKA_SASL_PASSWORD");
         assertThat(secretRef(jaas, "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG"))
                 .isEqualTo(Map.of("name", "kafka-user", "key", "sasl.jaas.config"));
@@ -181,59 +185,65 @@ class GatekeeperValuesTest {
         return at(env.get(name), "secretKeyRef");
     }
 
-    @Test
-    void renderedValuesGiveAnAuditPodWithTheExporterInIt() throws IOException {
-        // A stand-in for Gatekeeper's audit Deployment template that reads these values the way Gatekeeper's chart
-        // does (exportSidecar verbatim, exportVolume plus extraVolumes as pod volumes, Connection from exportConnection).
-        String gatekeeperValues = Chart.exporter().template(values("output", "gatekeeperValues",
-                "kafka.bootstrapServers", BROKERS), work);
-        java.nio.file.Files.writeString(work.resolve("gk.yaml"), gatekeeperValues);
-        String rendered = new com.marcnuri.helm.Helm(Path.of("src", "test", "resources", "gatekeeper-audit-stand-in"))
-                .template().withName("gatekeeper").withNamespace(Chart.NAMESPACE)
-                .withValuesFile(work.resolve("gk.yaml")).call();
-        List<Map<String, Object>> docs = Chart.documents(rendered);
+    @ParameterizedTest(name = "sizeLimit {0} - headroom {1} = {2}")
+    @CsvSource({
+            "2Gi, 64Mi, 1984MB",
+            "1536Mi, 64Mi, 1472MB",
+            "1G, 64Mi, 889MB",
+            "1.5Gi, 100Mi, 1436MB",
+            "262144Ki, 32Mi, 224MB",
+            "128Mi, 64Mi, 64MB",
+            "536870912, 64Mi, 448MB"})
+    void journalCapIsTheStateVolumesSizeLimitLessTheHeadroom(String sizeLimit, String headroom, String cap) throws IOException {
+        Map<String, Object> v = gatekeeperValues("exporter.stateVolume.sizeLimit", sizeLimit,
+                "exporter.stateVolume.headroom", headroom);
 
-        Map<String, Object> pod = at(Chart.only(docs, "Deployment"), "spec.template.spec");
-        List<Map<String, Object>> containers = at(pod, "containers");
-        assertThat(containers).extracting(c -> c.get("name")).containsExactly("manager", "decision-log-exporter");
-        List<String> volumes = ((List<Map<String, Object>>) at(pod, "volumes")).stream()
-                .map(vol -> (String) vol.get("name")).toList();
-        for (Map<String, Object> container : containers) {
-            for (Map<String, Object> mount : (List<Map<String, Object>>) at(container, "volumeMounts")) {
-                assertThat(volumes).as("volume of mount %s in %s", mount, container.get("name")).contains((String) mount.get("name"));
-            }
-        }
-        List<String> args = at(containers.get(0), "args");
-        assertThat(args).contains("--enable-violation-export=true", "--audit-connection=audit-connection",
-                "--audit-channel=audit-channel");
-        Map<String, Object> connection = Chart.only(docs, "Connection");
-        assertThat((Object) at(connection, "spec.config.maxAuditResults")).isEqualTo(5);
-        assertThat((Object) at(connection, "spec.config.path")).isEqualTo("/tmp/violations/topics");
+        assertThat(env(at(v, "audit.exportSidecar"))).containsEntry("EXPORTER_JOURNAL_MAXSIZE", cap);
+        assertThat((Object) at(v, "extraVolumes.0.emptyDir.sizeLimit")).isEqualTo(parsedLikeYaml(sizeLimit));
+    }
+
+    private static Object parsedLikeYaml(String value) {
+        return value.matches("\\d+") ? (Object) Integer.valueOf(value) : value;
     }
 
     @Test
-    void controllerManagerPatchSharesTheSocketWithProducers() throws IOException {
-        List<Map<String, Object>> docs = Chart.exporter().render(values("output", "controllerManagerPatch",
-                "kafka.bootstrapServers", BROKERS), work);
-        assertThat(docs).hasSize(1);
-        Map<String, Object> pod = at(docs.get(0), "spec.template.spec");
-        List<Map<String, Object>> containers = at(pod, "containers");
+    void drainLastsTheGracePeriodLessTheMargin() throws IOException {
+        assertThat(env(at(gatekeeperValues(), "audit.exportSidecar"))).containsEntry("EXPORTER_PUBLISH_DRAINTIMEOUT", "45s");
+        assertThat(env(at(gatekeeperValues("gatekeeper.terminationGracePeriodSeconds", 120, "exporter.drain.marginSeconds", 20),
+                "audit.exportSidecar"))).containsEntry("EXPORTER_PUBLISH_DRAINTIMEOUT", "100s");
+    }
 
-        Map<String, Object> manager = containers.get(0);
-        assertThat(manager).containsEntry("name", "manager").containsOnlyKeys("name", "volumeMounts");
-        assertThat((Object) at(manager, "volumeMounts.0.name")).isEqualTo("decision-log-exporter-socket");
-        assertThat((Object) at(manager, "volumeMounts.0.mountPath")).isEqualTo("/var/run/decision-log-exporter");
+    @Test
+    void withoutTheAdmissionSwitchNothingGoesIntoTheControllerManagerPods() throws IOException {
+        Map<String, Object> v = gatekeeperValues("gatekeeper.version", "3.24.0");
 
-        Map<String, Object> exporter = containers.get(1);
-        assertThat(exporter).containsEntry("name", "decision-log-exporter");
-        assertThat(env(exporter)).containsEntry("EXPORTER_SOCKET_ENABLED", "true")
-                .containsEntry("EXPORTER_SOCKET_PATH", "/var/run/decision-log-exporter/decisions.sock")
-                .containsEntry("EXPORTER_SOCKET_FILEMODE", "660")
-                .containsEntry("EXPORTER_GATEKEEPER_ENABLED", "false")
-                .containsEntry("EXPORTER_JOURNAL_DIR", "/var/lib/decision-log-exporter/journal");
-        assertThat((Object) at(exporter, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
-        assertThat((Object) at(exporter, "readinessProbe.httpGet.port")).isEqualTo("dle-http");
-        assertThat(((List<Map<String, Object>>) at(pod, "volumes")).stream().map(vol -> vol.get("name")))
-                .containsExactlyInAnyOrder("decision-log-exporter", "decision-log-exporter-socket");
+        assertThat(v).doesNotContainKeys("admission", "enableAdmissionViolationExport");
+    }
+
+    @Test
+    void admissionSwitchPutsAnExporterIntoEveryControllerManagerPodReadingItsAdmissionSegments() throws IOException {
+        Map<String, Object> v = gatekeeperValues("gatekeeper.version", "3.24.0-beta.0", "gatekeeper.admission.enabled", true);
+
+        assertThat(v).containsEntry("enableAdmissionViolationExport", true).containsEntry("exportBackend", "disk");
+        assertThat((Object) at(v, "admission.disableExportSidecar")).isEqualTo(false);
+        Map<String, Object> sidecar = at(v, "admission.exportSidecar");
+        Map<String, Object> env = env(sidecar);
+        assertThat(env).containsEntry("EXPORTER_SOCKET_ENABLED", "false")
+                .containsEntry("EXPORTER_GATEKEEPER_ENABLED", "true")
+                .containsEntry("EXPORTER_GATEKEEPER_EXPORTPATH", "/tmp/violations/topics")
+                .containsEntry("EXPORTER_GATEKEEPER_CHANNELS", "audit-channel")
+                .containsEntry("EXPORTER_JOURNAL_DIR", "/tmp/violations/decision-log-exporter/journal")
+                // 1Gi export volume - 64Mi for Gatekeeper's admission segments - 64Mi headroom
+                .containsEntry("EXPORTER_JOURNAL_MAXSIZE", "896MB")
+                .containsEntry("EXPORTER_PUBLISH_DRAINTIMEOUT", "45s")
+                .containsEntry("MANAGEMENT_SERVER_PORT", "9099");
+        assertThat((String) env.get("JDK_JAVA_OPTIONS")).endsWith("-Djava.io.tmpdir=/tmp/violations");
+        assertThat((Object) at(sidecar, "readinessProbe.httpGet.port")).isEqualTo("dle-http");
+        assertThat((Object) at(v, "audit.exportVolume.emptyDir.sizeLimit")).isEqualTo("1Gi");
+
+        Map<String, Object> bigger = env(at(gatekeeperValues("gatekeeper.version", "3.24.0", "gatekeeper.admission.enabled", true,
+                "gatekeeper.audit.exportVolumeSizeLimit", "4Gi", "gatekeeper.admission.gatekeeperReserve", "128Mi"),
+                "admission.exportSidecar"));
+        assertThat(bigger).containsEntry("EXPORTER_JOURNAL_MAXSIZE", "3904MB");
     }
 }

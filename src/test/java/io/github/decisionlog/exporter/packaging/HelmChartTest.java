@@ -38,7 +38,7 @@ class HelmChartTest {
         LintResult everything = Chart.exporter().lint(values("kafka.bootstrapServers", "kafka:9092",
                 "kafka.tls.enabled", true, "kafka.tls.secretName", "kafka-tls",
                 "kafka.sasl.enabled", true, "kafka.sasl.secretName", "kafka-user",
-                "metrics.serviceMonitor.enabled", true, "metrics.podMonitor.enabled", true,
+                "metrics.podMonitor.enabled", true, "gatekeeper.version", "3.24.0", "gatekeeper.admission.enabled", true,
                 "prometheusRule.enabled", true, "dashboard.enabled", true), Files.createDirectory(work.resolve("b")));
         assertThat(everything.isFailed()).as("%s", everything.getMessages()).isFalse();
     }
@@ -61,19 +61,24 @@ class HelmChartTest {
     @Test
     void optionalMonitoringObjectsAppearOnlyWhenEnabled() throws IOException {
         List<Map<String, Object>> docs = Chart.exporter().render(values("metrics.serviceMonitor.enabled", true,
-                "metrics.podMonitor.enabled", true, "prometheusRule.enabled", true, "dashboard.enabled", true,
+                "prometheusRule.enabled", true, "dashboard.enabled", true,
                 "prometheusRule.labels", Map.of("release", "kube-prometheus-stack")), work);
 
         assertThat(docs).extracting(d -> d.get("kind"))
-                .containsExactlyInAnyOrder("Service", "ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap");
+                .containsExactlyInAnyOrder("Service", "ServiceMonitor", "PrometheusRule", "ConfigMap");
         Map<String, Object> serviceMonitor = Chart.only(docs, "ServiceMonitor");
         assertThat((Object) at(serviceMonitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
         assertThat((Object) at(serviceMonitor, "spec.endpoints.0.port")).isEqualTo("dle-http");
         Map<String, Object> service = Chart.only(docs, "Service");
         Map<String, Object> selected = at(serviceMonitor, "spec.selector.matchLabels");
         assertThat((Map<String, Object>) at(service, "metadata.labels")).containsAllEntriesOf(selected);
-        Map<String, Object> podMonitor = Chart.only(docs, "PodMonitor");
+        List<Map<String, Object>> withPodMonitor = Chart.exporter().render(values("metrics.podMonitor.enabled", true), work);
+        assertThat(withPodMonitor).extracting(d -> d.get("kind")).containsExactlyInAnyOrder("Service", "PodMonitor");
+        Map<String, Object> podMonitor = Chart.only(withPodMonitor, "PodMonitor");
         assertThat((Object) at(podMonitor, "spec.podMetricsEndpoints.0.port")).isEqualTo("dle-http");
+        // every Gatekeeper pod of the release: the audit pod and, with the admission export, the controller-manager pods
+        assertThat((Map<String, Object>) at(podMonitor, "spec.selector.matchLabels"))
+                .containsEntry("gatekeeper.sh/system", "yes").containsEntry("release", "gatekeeper");
 
         Map<String, Object> rule = Chart.only(docs, "PrometheusRule");
         assertThat((Map<String, Object>) at(rule, "metadata.labels")).containsEntry("release", "kube-prometheus-stack");
@@ -85,5 +90,21 @@ class HelmChartTest {
         String json = (String) ((Map<String, Object>) at(dashboard, "data")).get("decision-log-exporter.json");
         assertThat(JsonMapper.shared().readTree(json))
                 .isEqualTo(JsonMapper.shared().readTree(Files.readString(FILES.resolve("dashboard.json"))));
+    }
+
+    @Test
+    void notesPinGatekeepersChartVersionAndNameTheLabelsPrometheusAndGrafanaSelectOn() throws IOException {
+        String notes = Chart.exporter().notes(values("kafka.bootstrapServers", "kafka:9093", "gatekeeper.version", "3.22.2",
+                "metrics.podMonitor.enabled", true, "metrics.podMonitor.labels", Map.of("release", "kps"),
+                "prometheusRule.enabled", true, "dashboard.enabled", true), work);
+
+        assertThat(notes.lines().filter(line -> line.contains("helm upgrade")))
+                .singleElement().asString().contains("gatekeeper/gatekeeper --version 3.22.2").doesNotContain("--reuse-values");
+        assertThat(notes).contains("drains its backlog to Kafka for up to\n   45s")
+                .contains("podMonitorSelector", "release: kps", "ruleSelector", "grafana_dashboard: \"1\"")
+                .contains("only in its own logs\n(--log-denies)");
+        assertThat(Chart.exporter().notes(values("kafka.bootstrapServers", "kafka:9093", "gatekeeper.version", "3.24.0",
+                "gatekeeper.admission.enabled", true, "metrics.serviceMonitor.enabled", true), work))
+                .contains("every controller-manager pod", "the exporters in the controller-manager pods are not scraped");
     }
 }
