@@ -139,7 +139,7 @@ class GatekeeperValuesTest {
                 .containsEntry("EXPORTER_SOCKET_ENABLED", "false")
                 .containsEntry("EXPORTER_PUBLISH_TOPIC", "policy.decisions")
                 .containsEntry("SPRING_KAFKA_BOOTSTRAPSERVERS", BROKERS)
-                .containsEntry("EXPORTER_JOURNAL_ROLLCYCLE", "FIVE_MINUTELY")
+                .containsEntry("EXPORTER_JOURNAL_ROLLCYCLE", "MINUTELY")
                 .doesNotContainKey("SPRING_KAFKA_SECURITY_PROTOCOL");
         assertThat(env.values()).allSatisfy(value -> assertThat(value).isNotNull());
     }
