@@ -15,7 +15,10 @@ import ch.qos.logback.core.ConsoleAppender;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.JournalInspection;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.json.JsonFactory;
@@ -29,6 +32,8 @@ public final class InspectCommand {
 
     private static final String USAGE = "usage: inspect --journal DIR [--dump] "
             + "[--from INDEX|start|unacknowledged] [--limit N]";
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private InspectCommand() {
     }
@@ -120,10 +125,26 @@ public final class InspectCommand {
         return index == Journal.NO_RECORD ? "none" : "0x" + Long.toHexString(index);
     }
 
-    /** One entry as a JSON object; the record itself is embedded as it was received. */
+    /** Whether {@code text} is one JSON value and nothing else. */
+    private static boolean isJson(String text) {
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), text)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (JacksonException notJson) {
+            return false;
+        }
+    }
+
+    /**
+     * One entry as a JSON object; the record itself is embedded as it was received, or, when it is not JSON (a record
+     * refused at ingest), as a string.
+     */
     static String toJson(JournalEntry e, long acknowledgedIndex) {
         StringWriter w = new StringWriter();
-        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), w)) {
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), w)) {
             g.writeStartObject();
             g.writeStringProperty("index", "0x" + Long.toHexString(e.index()));
             g.writeStringProperty("recordId", e.recordId());
@@ -134,8 +155,17 @@ public final class InspectCommand {
             g.writeStringProperty("runId", e.meta().runId());
             g.writeBooleanProperty("acknowledged",
                     acknowledgedIndex != Journal.NO_RECORD && e.index() <= acknowledgedIndex);
-            g.writeName("record");
-            g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+            String record = new String(e.payload(), StandardCharsets.UTF_8);
+            if (e.meta().rejectReason() != null || !isJson(record)) {
+                // refused at ingest, kept as it came: not JSON, so it goes in as a string
+                if (e.meta().rejectReason() != null) {
+                    g.writeStringProperty("rejectReason", e.meta().rejectReason());
+                }
+                g.writeStringProperty("record", record);
+            } else {
+                g.writeName("record");
+                g.writeRawValue(record);
+            }
             g.writeEndObject();
         }
         return w.toString();

@@ -98,6 +98,22 @@ class InspectCommandTest {
         assertThat(journal.backlogRecords()).isEqualTo(7);
     }
 
+    /** A record refused at ingest is kept as it came, so it need not be JSON: the dump carries it as a string. */
+    @Test
+    void everyLineOfTheDumpIsJsonAlsoForRejectedRecords() {
+        String raw = "{\"a\": \"cut \\ \"short\n\u0001";
+        byte[] b = raw.getBytes(StandardCharsets.UTF_8);
+        journal.append(RecordMeta.rejected("socket", null, "not_json"), b, 0, b.length);
+        String dump = run("--journal", dir.toString(), "--dump", "--from", "start", "--limit", "100");
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = dump.lines().map(json::readTree).toList();
+        assertThat(lines).hasSize(11);
+        JsonNode rejected = lines.get(10);
+        assertThat(rejected.path("rejectReason").asString()).isEqualTo("not_json");
+        assertThat(rejected.path("record").asString()).isEqualTo(raw);
+        assertThat(lines.get(9).path("record").path("n").asInt()).isEqualTo(9);
+    }
+
     @Test
     void aDirectoryWithoutAJournalIsAClearError() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
