@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 final class DiskBudget {
 
     private static final Logger log = LoggerFactory.getLogger(DiskBudget.class);
+    private static final RateLimitedLog freeSpaceFailures = new RateLimitedLog(log);
     /** Measuring again on every append near the cap would be a directory walk per record. */
     private static final long REMEASURE_NANOS = 1_000_000;
 
@@ -113,7 +114,7 @@ final class DiskBudget {
         try {
             return Files.getFileStore(journalDir).getUsableSpace();
         } catch (IOException e) {
-            log.warn("Cannot read the free space of {}: {}", journalDir, e.toString());
+            freeSpaceFailures.warn("Cannot read the free space of {}: {}", journalDir, e.toString());
             return Long.MAX_VALUE;
         }
     }

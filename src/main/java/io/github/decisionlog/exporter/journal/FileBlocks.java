@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class FileBlocks {
 
     private static final Logger log = LoggerFactory.getLogger(FileBlocks.class);
+    private static final RateLimitedLog measureFailures = new RateLimitedLog(log);
     private static final long PAGE = 4096;
     /** st_blocks in struct stat of Linux on x86_64 and on aarch64 (the generic layout): 512-byte units. */
     private static final int ST_BLOCKS_OFFSET = 64;
@@ -71,7 +72,7 @@ final class FileBlocks {
                 }
             });
         } catch (IOException e) {
-            log.warn("Cannot measure the journal at {}: {}", dir, e.toString());
+            measureFailures.warn("Cannot measure the journal at {}: {}", dir, e.toString());
         }
         return total[0];
     }
