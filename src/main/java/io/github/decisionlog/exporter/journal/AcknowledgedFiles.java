@@ -1,6 +1,7 @@
 package io.github.decisionlog.exporter.journal;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,13 +36,13 @@ final class AcknowledgedFiles {
     }
 
     /**
-     * Deletes what may go; {@code acknowledgedIndex} is the last acknowledged record, or NO_INDEX. With
+     * Deletes what may go; {@code acknowledgedIndex} is the last acknowledged record, or NO_RECORD. With
      * {@code allAcknowledged} (the caller holds the append lock and no record waits) the files of every cycle before
      * the current one go, the acknowledged record's own file included: nothing in them is needed any more, and the
      * next append starts a file of the current cycle.
      */
     void delete(long acknowledgedIndex, boolean allAcknowledged) {
-        if (acknowledgedIndex == Journal.NO_INDEX) {
+        if (acknowledgedIndex == Journal.NO_RECORD) {
             return;
         }
         RollCycle rollCycle = queue.rollCycle();
@@ -60,7 +61,7 @@ final class AcknowledgedFiles {
                 }
             }
         } catch (IOException e) {
-            log.warn("Could not delete acknowledged journal files: {}", e.toString());
+            throw new UncheckedIOException("cannot delete acknowledged journal files in " + queueDir + ": " + e, e);
         }
         if (deleted) {
             queue.refreshDirectoryListing();

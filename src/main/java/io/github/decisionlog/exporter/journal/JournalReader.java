@@ -43,7 +43,7 @@ public final class JournalReader implements AutoCloseable {
     /** Goes back to just after the acknowledged position, to send again what was not acknowledged. */
     public void rewind() {
         long ack = acknowledgedIndex.getAsLong();
-        if (ack == Journal.NO_INDEX) {
+        if (ack == Journal.NO_RECORD) {
             tailer.toStart();
             return;
         }

@@ -1,0 +1,227 @@
+package io.github.decisionlog.exporter.journal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.StreamCorruptedException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A queue that could not be opened because it is damaged, which a crash or a disk fault can do (a cycle file cut
+ * short or with its header overwritten, the metadata file cut short or overwritten). It is moved aside whole, with its
+ * journal id, into {@code damaged-<time>/} beside the new queue, where {@code inspect --journal} can read it; then
+ * every record that can still be read in it and that Kafka had not acknowledged is journaled again, with the record id
+ * it had. Only failures recognised as damage move a queue: an I/O error or a setting stops start-up instead.
+ */
+final class DamagedQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'");
+    /** How long Chronicle waits for a lock or a header of a damaged file before giving up. */
+    private static final long TIMEOUT_MILLIS = 2000;
+
+    /** What a recovery found. {@code acknowledgedIndex} is {@link Journal#NO_RECORD} when it was lost too. */
+    record Recovery(long recovered, long acknowledgedSkipped, boolean acknowledgedKnown, List<String> unreadable) {
+    }
+
+    private final Path aside;
+    private final String journalId;
+    private final Throwable failure;
+
+    private DamagedQueue(Path aside, String journalId, Throwable failure) {
+        this.aside = aside;
+        this.journalId = journalId;
+        this.failure = failure;
+    }
+
+    /**
+     * Returns when {@code failure}, which opening the queue at {@code queueDir} ended with, is damage of that queue;
+     * otherwise throws what stops start-up. An I/O error is not damage. Nor is a failure that a new, empty queue
+     * beside it meets as well (missing JVM flags, for one): that is the environment, not this queue.
+     */
+    static void requireDamage(Throwable failure, Path journalDir, Path queueDir, RollCycle rollCycle) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException io && !(io instanceof StreamCorruptedException)
+                    && !(io instanceof EOFException)) {
+                throw new UncheckedIOException("exporter.journal.dir: cannot open the journal at " + queueDir + ": "
+                        + io, io);
+            }
+        }
+        Path check = journalDir.resolve("queue.check");
+        try {
+            deleteTree(check);
+            try (SingleChronicleQueue fresh = JournalStore.builder(check, rollCycle).timeoutMS(TIMEOUT_MILLIS).build()) {
+                try (DocumentContext dc = fresh.createAppender().writingDocument()) {
+                    dc.wire().bytes().writeLong(0);
+                }
+            }
+        } catch (Exception | AssertionError e) {
+            IllegalStateException stop = new IllegalStateException("exporter.journal.dir: cannot open the journal at "
+                    + queueDir + " (" + failure + "), and a new journal beside it cannot be opened either (" + e
+                    + "): check the JVM flags Chronicle Queue needs and the journal's volume", failure);
+            stop.addSuppressed(e);
+            throw stop;
+        } finally {
+            deleteTree(check);
+        }
+    }
+
+    /** Moves the queue and its journal id into {@code damaged-<time>/}, so that a new queue can start. */
+    static DamagedQueue moveAside(Path journalDir, Path queueDir, String journalId, Throwable failure) {
+        Path aside = journalDir.resolve("damaged-" + STAMP.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        try {
+            Files.createDirectories(aside);
+            Files.move(queueDir, aside.resolve("queue"), StandardCopyOption.ATOMIC_MOVE);
+            Path id = journalDir.resolve("journal.id");
+            if (Files.exists(id)) {
+                // a new queue numbers its records anew: a new journal id keeps the ids derived from them unique
+                Files.move(id, aside.resolve("journal.id"), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporter.journal.dir: the journal at " + queueDir + " is damaged (" + failure
+                    + ") and cannot be moved aside to " + aside + ": " + e, e);
+        }
+        return new DamagedQueue(aside, journalId, failure);
+    }
+
+    /**
+     * Hands every readable record that Kafka had not acknowledged to {@code sink}, in order, with the record id it
+     * had. Each cycle file is read on its own, so that one damaged file costs only its own records.
+     */
+    Recovery recover(RollCycle rollCycle, Consumer<JournalEntry> sink) {
+        Path queueDir = aside.resolve("queue");
+        long acknowledged = acknowledgedIndex(queueDir, rollCycle);
+        long[] counts = new long[2];
+        List<String> unreadable = new ArrayList<>();
+        List<Path> files;
+        try (var list = Files.list(queueDir)) {
+            files = list.filter(f -> f.getFileName().toString().endsWith(SingleChronicleQueue.SUFFIX)).sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the damaged journal " + queueDir, e);
+        }
+        byte[] scratch = new byte[4096];
+        for (Path file : files) {
+            Path scan = aside.resolve("scan");
+            try {
+                deleteTree(scan);
+                Files.createDirectories(scan);
+                link(file, scan.resolve(file.getFileName()));
+                try (SingleChronicleQueue one = JournalStore.builder(scan, rollCycle).timeoutMS(TIMEOUT_MILLIS).build();
+                        ExcerptTailer tailer = one.createTailer()) {
+                    tailer.toStart();
+                    while (true) {
+                        JournalEntry entry;
+                        try (DocumentContext dc = tailer.readingDocument()) {
+                            if (!dc.isPresent()) {
+                                break;
+                            }
+                            entry = EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, scratch);
+                        }
+                        if (acknowledged != Journal.NO_RECORD && entry.index() <= acknowledged) {
+                            counts[1]++;
+                        } else {
+                            sink.accept(entry);
+                            counts[0]++;
+                        }
+                    }
+                }
+            } catch (Exception | AssertionError e) {
+                unreadable.add(file.getFileName() + " (" + e + ")");
+            } finally {
+                deleteTree(scan);
+            }
+        }
+        return new Recovery(counts[0], counts[1], acknowledged != Journal.NO_RECORD, unreadable);
+    }
+
+    /** The acknowledged position kept in the damaged queue's metadata, or NO_RECORD when it cannot be read. */
+    private long acknowledgedIndex(Path queueDir, RollCycle rollCycle) {
+        Path scan = aside.resolve("scan-metadata");
+        try {
+            deleteTree(scan);
+            Files.createDirectories(scan);
+            Files.copy(queueDir.resolve("metadata.cq4t"), scan.resolve("metadata.cq4t"));
+            try (SingleChronicleQueue metadata = JournalStore.builder(scan, rollCycle).timeoutMS(TIMEOUT_MILLIS).build()) {
+                long index = metadata.indexForId(JournalStore.ACKNOWLEDGED_ID).getVolatileValue();
+                return index <= 0 ? Journal.NO_RECORD : index;
+            }
+        } catch (Exception | AssertionError e) {
+            log.warn("The acknowledged position of the damaged journal cannot be read ({}): every record that can be "
+                    + "read in it is sent again", e.toString());
+            return Journal.NO_RECORD;
+        } finally {
+            deleteTree(scan);
+        }
+    }
+
+    /** After the recovered records are safe in the new journal: one line, and the damaged copy goes if all was read. */
+    void finish(Recovery recovery, Path queueDir) {
+        boolean complete = recovery.unreadable().isEmpty();
+        if (complete) {
+            deleteTree(aside);
+        }
+        log.error("Journal at {} was damaged ({}): moved it aside to {}; {} records Kafka had not acknowledged were "
+                + "journaled again with their ids{}; {}", queueDir, failure, aside, recovery.recovered(),
+                recovery.acknowledgedKnown() ? " (" + recovery.acknowledgedSkipped() + " acknowledged ones skipped)"
+                        : " (its acknowledged position was lost: every readable record is sent again)",
+                complete ? "every file was read whole, so the damaged copy was deleted"
+                        : "these files could not be read whole and are kept there, counting against "
+                                + "exporter.journal.max-size until deleted: " + recovery.unreadable()
+                                + "; see what can be read with: inspect --journal " + aside + " --dump --from start");
+    }
+
+    Path aside() {
+        return aside;
+    }
+
+    private static void link(Path file, Path link) throws IOException {
+        try {
+            Files.createLink(link, file);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(file, link);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            log.warn("Cannot delete {}: {}", root, e.toString());
+        }
+    }
+}
