@@ -39,7 +39,10 @@ final class DamagedQueue {
     /** How long Chronicle waits for a lock or a header of a damaged file before giving up. */
     private static final long TIMEOUT_MILLIS = 2000;
 
-    /** What a recovery found. {@code acknowledgedIndex} is {@link Journal#NO_RECORD} when it was lost too. */
+    /**
+     * What a recovery found: records journaled again, acknowledged ones skipped, whether the acknowledged position
+     * could be read (when not, every readable record is journaled again), and the files that could not be read whole.
+     */
     record Recovery(long recovered, long acknowledgedSkipped, boolean acknowledgedKnown, List<String> unreadable) {
     }
 
@@ -69,7 +72,7 @@ final class DamagedQueue {
         Path check = journalDir.resolve("queue.check");
         try {
             deleteTree(check);
-            try (SingleChronicleQueue fresh = JournalStore.builder(check, rollCycle).timeoutMS(TIMEOUT_MILLIS).build()) {
+            try (SingleChronicleQueue fresh = builder(check, rollCycle).build()) {
                 try (DocumentContext dc = fresh.createAppender().writingDocument()) {
                     dc.wire().bytes().writeLong(0);
                 }
@@ -97,8 +100,8 @@ final class DamagedQueue {
                 Files.move(id, aside.resolve("journal.id"), StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("exporter.journal.dir: the journal at " + queueDir + " is damaged (" + failure
-                    + ") and cannot be moved aside to " + aside + ": " + e, e);
+            throw new UncheckedIOException("exporter.journal.dir: the journal at " + queueDir + " is damaged ("
+                    + failure + ") and cannot be moved aside to " + aside + ": " + e, e);
         }
         return new DamagedQueue(aside, journalId, failure);
     }
@@ -126,7 +129,7 @@ final class DamagedQueue {
                 deleteTree(scan);
                 Files.createDirectories(scan);
                 link(file, scan.resolve(file.getFileName()));
-                try (SingleChronicleQueue one = JournalStore.builder(scan, rollCycle).timeoutMS(TIMEOUT_MILLIS).build();
+                try (SingleChronicleQueue one = builder(scan, rollCycle).build();
                         ExcerptTailer tailer = one.createTailer()) {
                     tailer.toStart();
                     while (true) {
@@ -161,7 +164,7 @@ final class DamagedQueue {
             deleteTree(scan);
             Files.createDirectories(scan);
             Files.copy(queueDir.resolve("metadata.cq4t"), scan.resolve("metadata.cq4t"));
-            try (SingleChronicleQueue metadata = JournalStore.builder(scan, rollCycle).timeoutMS(TIMEOUT_MILLIS).build()) {
+            try (SingleChronicleQueue metadata = builder(scan, rollCycle).build()) {
                 long index = metadata.indexForId(JournalStore.ACKNOWLEDGED_ID).getVolatileValue();
                 return index <= 0 ? Journal.NO_RECORD : index;
             }
@@ -192,6 +195,11 @@ final class DamagedQueue {
 
     Path aside() {
         return aside;
+    }
+
+    /** The journal's builder, waiting less for a lock or a header that a damaged file may never give. */
+    private static SingleChronicleQueueBuilder builder(Path dir, RollCycle rollCycle) {
+        return JournalStore.builder(dir, rollCycle).timeoutMS(TIMEOUT_MILLIS);
     }
 
     private static void link(Path file, Path link) throws IOException {

@@ -315,7 +315,7 @@ final class JournalStore implements AutoCloseable {
         return fileSync;
     }
 
-    /** Closes the queue; with a sync policy other than none, syncs first (a failure is counted, and the close goes on). */
+    /** Closes the queue; with a sync policy other than none, syncs first (a failure is counted; the close goes on). */
     @Override
     public synchronized void close() {
         if (!open) {
