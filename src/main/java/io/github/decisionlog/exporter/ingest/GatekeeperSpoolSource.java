@@ -89,6 +89,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
             return;
         }
         wakeup = new DirectoryWakeup();
+        NativeFlock.load(); // so that loading libc is not part of the first lock's hold
         running = true;
         Thread t = new Thread(this::run, "gatekeeper-export");
         thread = t;
@@ -199,12 +200,12 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
      */
     private ExportFileReader.Result readSegment(ExportFile file) throws IOException {
         try (FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ)) {
-            long start = System.nanoTime();
             NativeFlock lock = NativeFlock.tryExclusive(file.path());
             if (lock == null) {
                 busy(file);
                 return null;
             }
+            long start = System.nanoTime();
             int length;
             try {
                 long size = channel.size();
@@ -229,12 +230,12 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
      * @return what was read, or {@code null} when a writer holds its lock or it changed
      */
     private ExportFileReader.Result readOrphan(ExportFile file) throws IOException {
-        long start = System.nanoTime();
         NativeFlock lock = NativeFlock.tryExclusive(file.path());
         if (lock == null) {
             busy(file);
             return null;
         }
+        long start = System.nanoTime();
         boolean unchanged;
         try {
             unchanged = file.stamp().equals(ExportFile.stampOf(file.path()));

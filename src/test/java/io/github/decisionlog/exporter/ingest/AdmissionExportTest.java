@@ -137,7 +137,11 @@ class AdmissionExportTest extends InJvmKafkaTest {
             assertThat(finishedSegments()).hasSizeBetween(AdmissionSpool.MAX_RESULTS - 1, AdmissionSpool.MAX_RESULTS);
             long deletedBeforeStart = spool.segmentsDeleted();
 
-            try (ExporterRun exporter = start(topic, Map.of("exporter.gatekeeper.poll-interval", "100ms"))) {
+            // every record synced on its own: a slow journal, so that the exporter falls behind the writer and the
+            // spool stays at its limits (retention deleting the oldest segments) while it reads
+            Map<String, Object> slowJournal = Map.of("exporter.gatekeeper.poll-interval", "100ms",
+                    "exporter.journal.sync", "always");
+            try (ExporterRun exporter = start(topic, slowJournal)) {
                 // the writer, as fast as it can, keeps the spool at its limits while the exporter works through the
                 // backlog: about 60 MiB more
                 int segmentsBefore = spool.segments().size();
