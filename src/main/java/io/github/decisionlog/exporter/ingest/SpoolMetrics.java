@@ -88,10 +88,16 @@ final class SpoolMetrics {
         filesUndeleted.increment();
     }
 
-    /** The files still waiting to be read, from {@code from} on. */
+    /**
+     * The files still waiting to be read, from {@code from} on. Unfinished audit runs are left out: one that looks
+     * left behind may still be its writer's (a long, quiet audit run), and is no backlog of the reader's.
+     */
     void waiting(List<ExportFile> files, int from) {
         long oldest = 0;
         for (int i = from; i < files.size(); i++) {
+            if (files.get(i).orphan()) {
+                continue;
+            }
             long modified = files.get(i).modifiedMillis();
             if (oldest == 0 || modified < oldest) {
                 oldest = modified;
