@@ -67,8 +67,8 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     private volatile long stopDeadline;
     private volatile Thread thread;
     private volatile DirectoryWakeup wakeup;
-    /** Holds the admission segment being read; the reading thread only. */
-    private byte[] buffer = new byte[1024 * 1024];
+    /** Holds the admission segment being read, allocated on the first one; the reading thread only. */
+    private byte[] buffer = new byte[0];
 
     public GatekeeperSpoolSource(ExporterProperties properties, Intake intake, Journal journal,
             MeterRegistry registry) {
@@ -258,7 +258,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     /** Copies {@code size} bytes (or up to the end of the file, if it is shorter) into {@link #buffer}. */
     private int readFully(FileChannel channel, int size) throws IOException {
         if (buffer.length < size) {
-            buffer = new byte[Math.max(size, Math.min(2 * buffer.length, IN_MEMORY_LIMIT))];
+            buffer = new byte[Math.max(size, Math.max(1024 * 1024, Math.min(2 * buffer.length, IN_MEMORY_LIMIT)))];
         }
         ByteBuffer into = ByteBuffer.wrap(buffer, 0, size);
         while (into.hasRemaining()) {
