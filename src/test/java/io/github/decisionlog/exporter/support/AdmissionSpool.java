@@ -39,6 +39,8 @@ import com.sun.jna.LastErrorException;
  * non-blocking {@code flock}, renamed to {@code .log.deleting}, unlocked and removed. When that lock is held by a reader,
  * or the deletion fails in any other way, the write fails before writing: Gatekeeper logs "admission cleanup blocked by
  * active reader" and the batch is dropped, never retried. This writer counts those batches and their records instead.
+ * Retention also runs after a batch that rotated a segment; a failure there is reported for a batch already written,
+ * and is recorded in {@link #errors} (and {@link #blockedByReader}) but not counted as a drop.
  *
  * <p>Not thread-safe: Gatekeeper serialises writes per Connection, and so does the caller.
  */
