@@ -150,44 +150,62 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
      *         not be read
      */
     boolean take(ExportFile file) {
+        ExportFileReader.Result result = read(file);
+        if (result == null) {
+            return false;
+        }
+        finish(file, result);
+        return true;
+    }
+
+    /**
+     * Reads one file into the journal, without syncing it.
+     *
+     * @return what was read; {@code null} when the file vanished, was locked by another process, changed, or could
+     *         not be read
+     */
+    ExportFileReader.Result read(ExportFile file) {
         try {
-            ExportFileReader.Result result = switch (file.kind()) {
+            return switch (file.kind()) {
                 case ADMISSION -> readSegment(file);
                 case AUDIT -> file.orphan() ? readOrphan(file) : reader.read(file, this::keepReading);
             };
-            if (result == null) {
-                return false;
-            }
-            journal.sync();
-            if (!result.finished()) {
-                log.info("Stopped in the middle of {}; it is read again from the start on the next start",
-                        file.displayName());
-                return true;
-            }
-            if (file.orphan()) {
-                metrics.incompleteRun();
-                log.warn("Audit run file {} was left unfinished by its writer (a newer run exists or it has not "
-                        + "changed for {}); its {} lines were forwarded as an incomplete run", file.displayName(),
-                        settings.orphanAfter(), result.lines());
-            } else if (file.kind() == ExportFile.Kind.AUDIT && !result.complete()) {
-                metrics.incompleteRun();
-                log.warn("Audit run file {} lacks its \"audit is started\" or \"audit is completed\" line; "
-                        + "its {} lines were forwarded", file.displayName(), result.lines());
-            }
-            delete(file);
-            metrics.fileRead(file.kind());
-            log.debug("Read {} lines from {}", result.lines(), file.displayName());
-            return true;
         } catch (NoSuchFileException gone) {
             metrics.fileVanished();
             problemLog.warn("vanished", "{} was deleted before it could be read: its records are lost. Gatekeeper's "
                     + "maxAuditResults (5 at most) gives the reader more time", file.displayName());
-            return false;
+            return null;
         } catch (IOException e) {
             problemLog.warn("read" + file.channel(), "Cannot read {}: {}; trying again later", file.displayName(),
                     e.toString());
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Syncs the journal, then deletes the file that was read, without any lock: Gatekeeper's retention may have
+     * deleted it meanwhile, which is fine, its records are journaled.
+     */
+    void finish(ExportFile file, ExportFileReader.Result result) {
+        journal.sync();
+        if (!result.finished()) {
+            log.info("Stopped in the middle of {}; it is read again from the start on the next start",
+                    file.displayName());
+            return;
+        }
+        if (file.orphan()) {
+            metrics.incompleteRun();
+            log.warn("Audit run file {} was left unfinished by its writer (a newer run exists or it has not "
+                    + "changed for {}); its {} lines were forwarded as an incomplete run", file.displayName(),
+                    settings.orphanAfter(), result.lines());
+        } else if (file.kind() == ExportFile.Kind.AUDIT && !result.complete()) {
+            metrics.incompleteRun();
+            log.warn("Audit run file {} lacks its \"audit is started\" or \"audit is completed\" line; "
+                    + "its {} lines were forwarded", file.displayName(), result.lines());
+        }
+        delete(file);
+        metrics.fileRead(file.kind());
+        log.debug("Read {} lines from {}", result.lines(), file.displayName());
     }
 
     /**

@@ -266,6 +266,39 @@ class AdmissionExportTest extends InJvmKafkaTest {
     }
 
     @Test
+    void aSegmentGatekeeperDeletesOnceItIsReadIsNeitherLostNorAnError() throws Exception {
+        String topic = newTopic();
+        // not started: the test reads and finishes the segment itself, with Gatekeeper's cleanup in between
+        try (ExporterRun exporter = start(topic, Map.of("exporter.gatekeeper.enabled", "false"));
+                AdmissionSpool spool = new AdmissionSpool(exportPath, CHANNEL)) {
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                batch.add(GatekeeperWriter.admissionViolation("uid", i));
+            }
+            spool.write(batch);
+            spool.rotate();
+            GatekeeperSpoolSource source = exporter.bean(GatekeeperSpoolSource.class);
+            ExportFile segment = sourceFiles(source).get(0);
+            ExportFileReader.Result result = source.read(segment);
+            assertThat(result.lines()).isEqualTo(20);
+
+            // Gatekeeper's retention, after the read and before the journal sync and the delete: the lock is free
+            Path deleting = Path.of(segment.path() + ".deleting");
+            try (io.github.decisionlog.exporter.support.Flock cleanup =
+                    io.github.decisionlog.exporter.support.Flock.exclusive(segment.path())) {
+                Files.move(segment.path(), deleting);
+            }
+            Files.delete(deleting);
+
+            source.finish(segment, result);
+            assertThat(TopicReader.readAll(bootstrap(), topic, 20, Duration.ofSeconds(30))).hasSize(20);
+            assertThat(exporter.metric("decisionlog.gatekeeper.files.read", "source", "admission")).isEqualTo(1);
+            assertThat(exporter.metric("decisionlog.gatekeeper.files.undeleted")).isZero();
+            assertThat(exporter.metric("decisionlog.gatekeeper.files.vanished")).isZero();
+        }
+    }
+
+    @Test
     void aSegmentLargerThanWhatIsCopiedIntoMemoryIsReadWholeUnderItsLock() throws Exception {
         String topic = newTopic();
         try (ExporterRun exporter = start(topic, Map.of("exporter.gatekeeper.enabled", "false"))) {
