@@ -219,8 +219,7 @@ The exporter container. Called with (dict "root" $ "mode" "audit"|"admission").
   audit:     Gatekeeper's audit pod (audit.exportSidecar); the journal on the exporter's own volume.
   admission: each controller-manager pod (admission.exportSidecar, Gatekeeper 3.24+). Gatekeeper's chart replaces
              this container's volumeMounts with the export volume alone, so the journal lives there, beside the
-             export path, and java.io.tmpdir is the volume's root: the one writable directory that exists when the
-             JVM starts.
+             export path, and java.io.tmpdir beside it (the exporter creates it at start).
 Every setting is an environment variable that Spring binds (EXPORTER_*, SPRING_KAFKA_*, MANAGEMENT_*).
 */}}
 {{- define "dle.container" -}}
@@ -229,7 +228,7 @@ Every setting is an environment variable that Spring binds (EXPORTER_*, SPRING_K
 {{- $audit := eq .mode "audit" -}}
 {{- $mount := clean $v.gatekeeper.audit.exportMountPath -}}
 {{- $state := ternary (clean $v.exporter.stateDir) (include "dle.admissionStateDir" $) $audit -}}
-{{- $tmp := ternary $state $mount $audit -}}
+{{- $tmp := ternary $state (printf "%s/tmp" $state) $audit -}}
 name: {{ $v.exporter.containerName }}
 image: {{ include "dle.image" $ | quote }}
 imagePullPolicy: {{ $v.image.pullPolicy }}
@@ -344,8 +343,8 @@ audit:
   exportVolume:
     name: {{ $g.exportVolumeName }}
     emptyDir:
-      {{- with $g.exportVolumeSizeLimit }}
-      sizeLimit: {{ . }}
+      {{- if and $v.gatekeeper.admission.enabled $g.exportVolumeSizeLimit }}
+      sizeLimit: {{ $g.exportVolumeSizeLimit }}
       {{- else }} {}
       {{- end }}
   exportVolumeMount:

@@ -15,10 +15,13 @@ import org.springframework.context.ConfigurableApplicationContext;
 @ConfigurationPropertiesScan
 public class ExporterApplication {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         if (args.length > 0 && args[0].equals("inspect")) {
             System.exit(InspectCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
+        // in Gatekeeper's controller-manager pods the only writable volume is Gatekeeper's export volume, where
+        // java.io.tmpdir (junixsocket's native library, Tomcat's work files) is a directory of the exporter's own
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
         ConfigurableApplicationContext context = SpringApplication.run(ExporterApplication.class, args);
         exitCleanlyOnSignal(context, "TERM");
         exitCleanlyOnSignal(context, "INT");

@@ -222,6 +222,9 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param pollInterval how often the directories are listed; a file system notification may wake the reader sooner
      * @param forwardControlLines whether the "audit is started" and "audit is completed" lines go to Kafka too
      * @param maxRecordSize a longer line is rejected as {@code too_large}; the rest of the file is still read
+     * @param orphanAfter an audit run's {@code .txt} that nobody holds a lock on and that has not changed for this long
+     *        (or sooner, once a newer run exists) is taken for one its writer left unfinished: it is forwarded as an
+     *        incomplete run and deleted
      */
     public record Gatekeeper(@DefaultValue("false") boolean enabled,
             @NotNull @DefaultValue("/tmp/violations/topics") Path exportPath,
@@ -229,7 +232,13 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             List<@Pattern(regexp = "(?!\\.{1,2}$)[^/]+", message = "must be a directory name") String> channels,
             @NotNull @DefaultValue("1s") Duration pollInterval,
             @DefaultValue("true") boolean forwardControlLines,
-            @NotNull @DefaultValue("1MB") DataSize maxRecordSize) {
+            @NotNull @DefaultValue("1MB") DataSize maxRecordSize,
+            @NotNull @DefaultValue("5m") Duration orphanAfter) {
+
+        @AssertTrue(message = "exporter.gatekeeper.orphan-after must be positive")
+        public boolean isOrphanAfterPositive() {
+            return orphanAfter == null || !(orphanAfter.isNegative() || orphanAfter.isZero());
+        }
 
         @AssertTrue(message = "exporter.gatekeeper.max-record-size must be at most " + LARGEST_RECORD + " (what a "
                 + "journal entry can hold)")

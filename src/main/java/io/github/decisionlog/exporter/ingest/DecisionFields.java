@@ -1,5 +1,7 @@
 package io.github.decisionlog.exporter.ingest;
 
+import java.util.List;
+
 /**
  * The few top-level string fields of a decision record that the exporter reads; everything else passes through
  * untouched. Any of them may be {@code null}. Gatekeeper's export names the constraint {@code kind} and {@code name};
@@ -15,14 +17,26 @@ package io.github.decisionlog.exporter.ingest;
  * @param enforcementAction {@code deny}, {@code dryrun}, {@code warn}, {@code scoped}
  * @param constraintKind kind of the violated constraint
  * @param constraintName name of the violated constraint
+ * @param enforcementActions Gatekeeper's {@code enforcementActions}: with {@code "enforcementAction":"scoped"} the
+ *        actions that really apply, for example {@code [deny, warn]}; empty when the record has none
  */
 public record DecisionFields(String eventType, String id, String message, String resourceKind,
         String resourceNamespace, String resourceName, String enforcementAction, String constraintKind,
-        String constraintName) {
+        String constraintName, List<String> enforcementActions) {
+
+    public DecisionFields {
+        enforcementActions = enforcementActions == null ? List.of() : enforcementActions;
+    }
+
+    public DecisionFields(String eventType, String id, String message, String resourceKind, String resourceNamespace,
+            String resourceName, String enforcementAction, String constraintKind, String constraintName) {
+        this(eventType, id, message, resourceKind, resourceNamespace, resourceName, enforcementAction, constraintKind,
+                constraintName, List.of());
+    }
 
     public DecisionFields(String eventType, String id, String message, String resourceKind, String resourceNamespace,
             String resourceName) {
-        this(eventType, id, message, resourceKind, resourceNamespace, resourceName, null, null, null);
+        this(eventType, id, message, resourceKind, resourceNamespace, resourceName, null, null, null, List.of());
     }
 
     /** {@code kind/namespace/name} of the resource, which keeps one resource's decisions in order; or {@code null}. */

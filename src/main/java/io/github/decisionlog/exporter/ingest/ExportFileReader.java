@@ -50,15 +50,34 @@ final class ExportFileReader {
      * @throws java.nio.file.NoSuchFileException when the file is gone before it could be opened
      */
     Result read(ExportFile file, BooleanSupplier keepReading) throws IOException {
+        try (InputStream in = Files.newInputStream(file.path())) {
+            return read(file, in, keepReading);
+        }
+    }
+
+    /** Reads {@code file}'s bytes, already copied out of it ({@code len} bytes from {@code buf}), into the journal. */
+    Result read(ExportFile file, byte[] buf, int len, BooleanSupplier keepReading) throws IOException {
         FileLines lines = new FileLines(file);
         LineFramer framer = new LineFramer(maxRecordBytes, lines);
-        try (InputStream in = Files.newInputStream(file.path())) {
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                framer.feed(chunk, 0, n);
-                if (!keepReading.getAsBoolean()) {
-                    return new Result(lines.number, false, false);
-                }
+        for (int off = 0; off < len; off += chunk.length) {
+            framer.feed(buf, off, Math.min(chunk.length, len - off));
+            if (!keepReading.getAsBoolean()) {
+                return new Result(lines.number, false, false);
+            }
+        }
+        framer.endOfStream();
+        return new Result(lines.number, true, lines.startedFirst && lines.completedLast);
+    }
+
+    /** Reads what {@code in} gives of {@code file} into the journal. */
+    Result read(ExportFile file, InputStream in, BooleanSupplier keepReading) throws IOException {
+        FileLines lines = new FileLines(file);
+        LineFramer framer = new LineFramer(maxRecordBytes, lines);
+        int n;
+        while ((n = in.read(chunk)) >= 0) {
+            framer.feed(chunk, 0, n);
+            if (!keepReading.getAsBoolean()) {
+                return new Result(lines.number, false, false);
             }
         }
         framer.endOfStream();

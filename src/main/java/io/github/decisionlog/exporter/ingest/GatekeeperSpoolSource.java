@@ -1,10 +1,14 @@
 package io.github.decisionlog.exporter.ingest;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,9 +29,14 @@ import org.springframework.stereotype.Component;
 
 /**
  * Reads Gatekeeper's disk export: every finished {@code .log} file under {@code <export-path>/<channel>/} is read
- * into the journal, the journal is synced to disk, and only then is the file deleted. Admission segments are read
- * under a native {@code flock}, which Gatekeeper checks before it deletes one. One thread reads every channel.
- * Started after the journal and the publisher, stopped before them.
+ * into the journal, the journal is synced to disk, and only then is the file deleted. Admission segments are copied
+ * out under a native {@code flock}, which Gatekeeper checks before it deletes one; the lock is released before the
+ * records are journaled, synced and the segment deleted, because while a reader holds it Gatekeeper drops the
+ * admission records it was about to write. An audit run's {@code .txt} that its writer left behind (a newer run
+ * exists, or it has not changed for orphan-after, and nobody holds its lock) is read as an incomplete run. A crash
+ * between reading a file and deleting it reads it again on the next start: the records get the same ids, so
+ * consumers see duplicates, never a gap. One thread reads every channel. Started after the journal and the
+ * publisher, stopped before them.
  */
 @Component
 public class GatekeeperSpoolSource implements SmartLifecycle {
@@ -36,6 +45,12 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
 
     /** How long a stopping source keeps reading the file it is in; the rest is read again on the next start. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * An admission segment up to this size is copied into memory under its lock and journaled after the lock is
+     * released. Gatekeeper's segments are at most 1 MiB.
+     */
+    static final int IN_MEMORY_LIMIT = 16 * 1024 * 1024;
 
     private static final Logger log = LoggerFactory.getLogger(GatekeeperSpoolSource.class);
 
@@ -52,6 +67,8 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     private volatile long stopDeadline;
     private volatile Thread thread;
     private volatile DirectoryWakeup wakeup;
+    /** Holds the admission segment being read, allocated on the first one; the reading thread only. */
+    private byte[] buffer = new byte[0];
 
     public GatekeeperSpoolSource(ExporterProperties properties, Intake intake, Journal journal,
             MeterRegistry registry) {
@@ -72,6 +89,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
             return;
         }
         wakeup = new DirectoryWakeup();
+        NativeFlock.load(); // so that loading libc is not part of the first lock's hold
         running = true;
         Thread t = new Thread(this::run, "gatekeeper-export");
         thread = t;
@@ -109,7 +127,8 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
         Set<Path> listed = new HashSet<>();
         for (String channel : settings.channels()) {
             try {
-                for (ExportFile file : ExportFile.list(settings.exportPath(), channel)) {
+                for (ExportFile file : ExportFile.list(settings.exportPath(), channel,
+                        System.currentTimeMillis(), settings.orphanAfter())) {
                     listed.add(file.path());
                     if (!file.stamp().equals(readButKept.get(file.path()))) {
                         files.add(file);
@@ -127,49 +146,145 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     /**
      * Reads one file into the journal, syncs the journal, and deletes the file.
      *
-     * @return whether the file was read; false when it vanished, was locked by another process, or could not be read
+     * @return whether the file was read; false when it vanished, was locked by another process, changed, or could
+     *         not be read
      */
     boolean take(ExportFile file) {
-        NativeFlock lock = null;
+        ExportFileReader.Result result = read(file);
+        if (result == null) {
+            return false;
+        }
+        finish(file, result);
+        return true;
+    }
+
+    /**
+     * Reads one file into the journal, without syncing it.
+     *
+     * @return what was read; {@code null} when the file vanished, was locked by another process, changed, or could
+     *         not be read
+     */
+    ExportFileReader.Result read(ExportFile file) {
         try {
-            if (file.kind() == ExportFile.Kind.ADMISSION) {
-                lock = NativeFlock.tryExclusive(file.path());
-                if (lock == null) {
-                    metrics.fileBusy();
-                    log.debug("{} is locked by another process; trying again later", file.displayName());
-                    return false;
-                }
-            }
-            ExportFileReader.Result result = reader.read(file, this::keepReading);
-            journal.sync();
-            if (!result.finished()) {
-                log.info("Stopped in the middle of {}; it is read again from the start on the next start",
-                        file.displayName());
-                return true;
-            }
-            if (file.kind() == ExportFile.Kind.AUDIT && !result.complete()) {
-                metrics.incompleteRun();
-                log.warn("Audit run file {} lacks its \"audit is started\" or \"audit is completed\" line; "
-                        + "its {} lines were forwarded", file.displayName(), result.lines());
-            }
-            delete(file);
-            metrics.fileRead(file.kind());
-            log.debug("Read {} lines from {}", result.lines(), file.displayName());
-            return true;
+            return switch (file.kind()) {
+                case ADMISSION -> readSegment(file);
+                case AUDIT -> file.orphan() ? readOrphan(file) : reader.read(file, this::keepReading);
+            };
         } catch (NoSuchFileException gone) {
             metrics.fileVanished();
             problemLog.warn("vanished", "{} was deleted before it could be read: its records are lost. Gatekeeper's "
                     + "maxAuditResults (5 at most) gives the reader more time", file.displayName());
-            return false;
+            return null;
         } catch (IOException e) {
             problemLog.warn("read" + file.channel(), "Cannot read {}: {}; trying again later", file.displayName(),
                     e.toString());
-            return false;
-        } finally {
-            if (lock != null) {
+            return null;
+        }
+    }
+
+    /**
+     * Syncs the journal, then deletes the file that was read, without any lock: Gatekeeper's retention may have
+     * deleted it meanwhile, which is fine, its records are journaled.
+     */
+    void finish(ExportFile file, ExportFileReader.Result result) {
+        journal.sync();
+        if (!result.finished()) {
+            log.info("Stopped in the middle of {}; it is read again from the start on the next start",
+                    file.displayName());
+            return;
+        }
+        if (file.orphan()) {
+            metrics.incompleteRun();
+            log.warn("Audit run file {} was left unfinished by its writer (a newer run exists or it has not "
+                    + "changed for {}); its {} lines were forwarded as an incomplete run", file.displayName(),
+                    settings.orphanAfter(), result.lines());
+        } else if (file.kind() == ExportFile.Kind.AUDIT && !result.complete()) {
+            metrics.incompleteRun();
+            log.warn("Audit run file {} lacks its \"audit is started\" or \"audit is completed\" line; "
+                    + "its {} lines were forwarded", file.displayName(), result.lines());
+        }
+        delete(file);
+        metrics.fileRead(file.kind());
+        log.debug("Read {} lines from {}", result.lines(), file.displayName());
+    }
+
+    /**
+     * Reads an admission segment. Gatekeeper's cleanup will not delete a segment whose flock a reader holds, and drops
+     * the batch it was about to write instead, so the lock is held only while the segment's bytes are copied into
+     * memory (segments are at most 1 MiB); the records are journaled after it is released. A larger file is read
+     * under the lock, which is correct but slower for Gatekeeper.
+     *
+     * @return what was read, or {@code null} when another process holds the segment's lock
+     */
+    private ExportFileReader.Result readSegment(ExportFile file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ)) {
+            NativeFlock lock = NativeFlock.tryExclusive(file.path());
+            if (lock == null) {
+                busy(file);
+                return null;
+            }
+            long start = System.nanoTime();
+            int length;
+            try {
+                long size = channel.size();
+                if (size > IN_MEMORY_LIMIT) {
+                    return reader.read(file, Channels.newInputStream(channel), this::keepReading);
+                }
+                length = readFully(channel, (int) size);
+            } finally {
                 lock.close();
+                metrics.lockHeld(file.kind(), System.nanoTime() - start);
+            }
+            return reader.read(file, buffer, length, this::keepReading);
+        }
+    }
+
+    /**
+     * Reads an audit run's {@code .txt} that is a candidate orphan (a newer run exists, or it has not changed for
+     * orphan-after). Its writer holds its flock for as long as it writes, and in Gatekeeper 3.20 to 3.23 a reader's
+     * lock on it would block that writer, so the lock is taken without waiting and released at once: it only proves
+     * that no writer is left. A file that changed since it was listed is left for the next pass.
+     *
+     * @return what was read, or {@code null} when a writer holds its lock or it changed
+     */
+    private ExportFileReader.Result readOrphan(ExportFile file) throws IOException {
+        NativeFlock lock = NativeFlock.tryExclusive(file.path());
+        if (lock == null) {
+            busy(file);
+            return null;
+        }
+        long start = System.nanoTime();
+        boolean unchanged;
+        try {
+            unchanged = file.stamp().equals(ExportFile.stampOf(file.path()));
+        } finally {
+            lock.close();
+            metrics.lockHeld(file.kind(), System.nanoTime() - start);
+        }
+        if (!unchanged) {
+            log.debug("{} changed since it was listed; looking at it again later", file.displayName());
+            return null;
+        }
+        return reader.read(file, this::keepReading);
+    }
+
+    private void busy(ExportFile file) {
+        metrics.fileBusy();
+        log.debug("{} is locked by another process; trying again later", file.displayName());
+    }
+
+    /** Copies {@code size} bytes (or up to the end of the file, if it is shorter) into {@link #buffer}. */
+    private int readFully(FileChannel channel, int size) throws IOException {
+        if (buffer.length < size) {
+            buffer = new byte[Math.max(size, Math.max(1024 * 1024, Math.min(2 * buffer.length, IN_MEMORY_LIMIT)))];
+        }
+        ByteBuffer into = ByteBuffer.wrap(buffer, 0, size);
+        while (into.hasRemaining()) {
+            if (channel.read(into) < 0) {
+                break;
             }
         }
+        return into.position();
     }
 
     private void delete(ExportFile file) {

@@ -3,6 +3,7 @@ package io.github.decisionlog.exporter.ingest;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Objects;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -38,6 +39,11 @@ final class NativeFlock implements AutoCloseable {
 
     private NativeFlock(int fd) {
         this.fd = fd;
+    }
+
+    /** Loads the C library now rather than on the first lock. */
+    static void load() {
+        Objects.requireNonNull(Holder.LIBC);
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.github.decisionlog.exporter.ingest;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -56,6 +59,7 @@ final class RecordChecker {
             String action = null;
             String constraintKind = null;
             String constraintName = null;
+            List<String> actions = null;
             String field;
             while ((field = p.nextName()) != null) {
                 PathNode node = rules.top(field);
@@ -77,6 +81,8 @@ final class RecordChecker {
                 }
                 if (node != null) {
                     visit(p, value, node, keyStart, scan);
+                } else if (value == JsonToken.START_ARRAY && field.equals("enforcementActions")) {
+                    actions = actions(p);
                 } else if (value != JsonToken.VALUE_STRING) {
                     p.skipChildren();
                 }
@@ -88,10 +94,37 @@ final class RecordChecker {
                 throw new Rejected(RejectReason.NOT_OBJECT, "more than one JSON value on the line");
             }
             return new DecisionFields(eventType, id, message, kind, namespace, name, action, constraintKind,
-                    constraintName);
+                    constraintName, actions);
         } catch (JacksonException e) {
             throw new Rejected(RejectReason.NOT_JSON, e.getOriginalMessage());
         }
+    }
+
+    /**
+     * The actions of Gatekeeper's {@code enforcementActions} array, the parser on its start. Gatekeeper writes strings
+     * ({@code ["deny","warn"]}); an element that is an object with an {@code action} string (the shape of a
+     * constraint's {@code scopedEnforcementActions}) is read too, anything else is skipped.
+     */
+    private static List<String> actions(JsonParser p) {
+        List<String> actions = new ArrayList<>(2);
+        JsonToken element;
+        while ((element = p.nextToken()) != JsonToken.END_ARRAY && element != null) {
+            if (element == JsonToken.VALUE_STRING) {
+                actions.add(p.getString());
+            } else if (element == JsonToken.START_OBJECT) {
+                String member;
+                while ((member = p.nextName()) != null) {
+                    if (p.nextToken() == JsonToken.VALUE_STRING && member.equals("action")) {
+                        actions.add(p.getString());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return actions;
     }
 
     /**

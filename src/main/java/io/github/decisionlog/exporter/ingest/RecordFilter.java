@@ -4,7 +4,11 @@ import java.util.Set;
 
 import io.github.decisionlog.exporter.ExporterProperties;
 
-/** The allow-lists of {@code exporter.filter.*}: which records are kept; an empty list keeps every record. */
+/**
+ * The allow-lists of {@code exporter.filter.*}: which records are kept; an empty list keeps every record. A record
+ * passes the enforcement-action list when its {@code enforcementAction} (or {@code constraintAction}) or one of its
+ * {@code enforcementActions} (Gatekeeper's scoped enforcement) is on it.
+ */
 final class RecordFilter {
 
     static final String EVENT_TYPE = "event_type";
@@ -24,10 +28,25 @@ final class RecordFilter {
         if (!eventTypes.isEmpty() && (fields.eventType() == null || !eventTypes.contains(fields.eventType()))) {
             return EVENT_TYPE;
         }
-        if (!enforcementActions.isEmpty()
-                && (fields.enforcementAction() == null || !enforcementActions.contains(fields.enforcementAction()))) {
+        if (!enforcementActions.isEmpty() && !keepsAction(fields)) {
             return ENFORCEMENT_ACTION;
         }
         return null;
+    }
+
+    /**
+     * Whether the record's enforcement action is allowed; for Gatekeeper's {@code "enforcementAction":"scoped"} the
+     * actions that really apply are in {@code enforcementActions}, and one allowed action there keeps the record.
+     */
+    private boolean keepsAction(DecisionFields fields) {
+        if (fields.enforcementAction() != null && enforcementActions.contains(fields.enforcementAction())) {
+            return true;
+        }
+        for (String action : fields.enforcementActions()) {
+            if (enforcementActions.contains(action)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -36,6 +36,7 @@ final class DiskBudget {
     private final AtomicLong appendedSinceMeasured = new AtomicLong();
     private volatile long filesBytes;
     private volatile boolean diskLow;
+    private volatile long refusedBytes = -1; // the size of a record that found no room since the last append
     private long measuredAt; // guarded by this
     private boolean reportedFull; // housekeeping thread only
 
@@ -49,6 +50,7 @@ final class DiskBudget {
     }
 
     void appended(long bytes) {
+        refusedBytes = -1;
         backlogBytes.addAndGet(bytes);
         appendedSinceMeasured.addAndGet(bytes);
     }
@@ -67,15 +69,21 @@ final class DiskBudget {
                 measure();
             }
         }
-        return overCap(bytes) || (diskLow && backlogBytes.get() > 0);
+        boolean full = overCap(bytes) || (diskLow && backlogBytes.get() > 0);
+        if (full) {
+            refusedBytes = bytes;
+        }
+        return full;
     }
 
     /**
-     * True while the files are at the cap, or the disk is nearly full and records wait for Kafka. A nearly full disk
-     * with nothing waiting holds only acknowledged records, which the journal deletes once their cycle has ended.
+     * True while a record that found no room (and none was appended since) still would not fit, or the files are at
+     * the cap, or the disk is nearly full and records wait for Kafka. A nearly full disk with nothing waiting holds only acknowledged records, which
+     * the journal deletes once their cycle has ended.
      */
     boolean isFull() {
-        return overCap(0) || (diskLow && backlogBytes.get() > 0);
+        long refused = refusedBytes;
+        return (refused >= 0 && overCap(refused)) || overCap(0) || (diskLow && backlogBytes.get() > 0);
     }
 
     private boolean overCap(long bytes) {

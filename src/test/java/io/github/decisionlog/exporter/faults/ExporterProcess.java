@@ -80,7 +80,8 @@ public final class ExporterProcess implements AutoCloseable {
         managementPort = FreePorts.next();
         List<String> command = new ArrayList<>();
         command.add(JavaProcesses.javaExecutable());
-        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Dchronicle.analytics.disable=true"));
+        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Dchronicle.analytics.disable=true",
+                "-Djava.io.tmpdir=" + dir.resolve("tmp"))); // created by the exporter, as in the chart's pods
         command.addAll(JavaProcesses.newerJdkFlags());
         command.addAll(List.of("-jar", jar().toString()));
         settings.forEach((k, v) -> command.add("--" + k + "=" + v));

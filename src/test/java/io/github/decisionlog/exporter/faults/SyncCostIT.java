@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Guarantee 1's price: how many records a second the exporter acknowledges to producers under each
  * {@code exporter.journal.sync} setting, on this machine. Ingest only: no broker listens, so the publisher only
- * retries and the numbers are the journal's. Printed for the README; the test checks only that every setting works.
+ * retries and the numbers are the journal's. Printed for docs/guarantees.md; the test checks only that every setting works.
  */
 class SyncCostIT extends FaultTest {
 

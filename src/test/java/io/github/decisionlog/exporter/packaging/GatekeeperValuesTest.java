@@ -58,7 +58,8 @@ class GatekeeperValuesTest {
         assertThat((Object) at(v, "audit.exportConnection.path")).isEqualTo("/tmp/violations/topics");
         assertThat((Object) at(v, "audit.exportConnection.maxAuditResults")).isEqualTo(5);
         assertThat((Object) at(v, "audit.exportVolume.name")).isEqualTo("tmp-violations");
-        assertThat((Object) at(v, "audit.exportVolume.emptyDir.sizeLimit")).isEqualTo("1Gi");
+        assertThat((Map<String, Object>) at(v, "audit.exportVolume.emptyDir"))
+                .as("Gatekeeper's export volume keeps no limit of ours without the admission export").isEmpty();
         assertThat((Object) at(v, "audit.exportVolumeMount.path")).isEqualTo("/tmp/violations");
         assertThat((Map<String, Object>) at(v, "audit.exportSidecar")).containsKeys("name", "image", "securityContext");
         // only keys Gatekeeper's chart knows at the top level and under audit
@@ -237,7 +238,7 @@ class GatekeeperValuesTest {
                 .containsEntry("EXPORTER_JOURNAL_MAXSIZE", "896MB")
                 .containsEntry("EXPORTER_PUBLISH_DRAINTIMEOUT", "45s")
                 .containsEntry("MANAGEMENT_SERVER_PORT", "9099");
-        assertThat((String) env.get("JDK_JAVA_OPTIONS")).endsWith("-Djava.io.tmpdir=/tmp/violations");
+        assertThat((String) env.get("JDK_JAVA_OPTIONS")).endsWith("-Djava.io.tmpdir=/tmp/violations/decision-log-exporter/tmp");
         assertThat((Object) at(sidecar, "readinessProbe.httpGet.port")).isEqualTo("dle-http");
         assertThat((Object) at(v, "audit.exportVolume.emptyDir.sizeLimit")).isEqualTo("1Gi");
 

@@ -12,7 +12,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * Writes files the way Gatekeeper's disk export driver does: an audit run goes into {@code <run id>.txt} (with
@@ -50,15 +52,21 @@ public final class GatekeeperWriter {
         return new Segment(channelDir.resolve(name));
     }
 
-    /** A file being written: created, locked, appended to, then renamed to {@code .log}. */
+    /**
+     * A file being written: created, locked, appended to, then renamed to {@code .log}. An audit run keeps its lock
+     * from creation until it is renamed, as Gatekeeper's audit writer holds it from the run's first line to its last:
+     * a closed but unrenamed run is still its writer's. {@link #abandon} is a writer that died mid-run.
+     */
     public static class OpenFile implements AutoCloseable {
         private final Path path;
         private final BufferedWriter out;
         private final Flock lock;
+        private final boolean lockedUntilRenamed;
         private Path finished;
 
-        OpenFile(Path path) throws IOException {
+        OpenFile(Path path, boolean lockedUntilRenamed) throws IOException {
             Files.createDirectories(path.getParent());
+            this.lockedUntilRenamed = lockedUntilRenamed;
             this.path = path;
             this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
@@ -93,7 +101,14 @@ public final class GatekeeperWriter {
             Path target = path.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".log");
             Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
             finished = target;
+            lock.close();
             return target;
+        }
+
+        /** Closes the file and releases its lock without renaming it: its writer died, the file stays behind. */
+        public void abandon() throws IOException {
+            out.close();
+            lock.close();
         }
 
         /** The {@code .log} path once finished. */
@@ -101,10 +116,13 @@ public final class GatekeeperWriter {
             return finished;
         }
 
+        /** Closes the file; releases the lock too, unless it is an audit run that is not renamed yet. */
         @Override
         public void close() throws IOException {
             out.close();
-            lock.close();
+            if (!lockedUntilRenamed || finished != null) {
+                lock.close();
+            }
         }
     }
 
@@ -113,7 +131,7 @@ public final class GatekeeperWriter {
         private final String runId;
 
         AuditRun(String runId, Path path) throws IOException {
-            super(path);
+            super(path, true);
             this.runId = runId;
         }
 
@@ -135,19 +153,44 @@ public final class GatekeeperWriter {
     /** An admission segment. */
     public static final class Segment extends OpenFile {
         Segment(Path path) throws IOException {
-            super(path);
+            super(path, false);
         }
 
         /** Writes a {@code violation_admission} line for request {@code uid}. */
         public void violation(String uid, long seq) throws IOException {
-            line("{\"id\":\"" + uid + "\",\"details\":{\"seq\":" + seq + "},\"eventType\":\"violation_admission\","
-                    + "\"group\":\"constraints.gatekeeper.sh\",\"version\":\"v1beta1\",\"kind\":\"K8sAllowedRepos\","
-                    + "\"name\":\"repo-is-openpolicyagent\",\"message\":\"container \\u003cnginx\\u003e has an "
-                    + "invalid image repo\",\"enforcementAction\":\"deny\",\"resourceAPIVersion\":\"v1\","
-                    + "\"resourceKind\":\"Pod\",\"resourceNamespace\":\"default\",\"resourceName\":\"web-" + seq
-                    + "\",\"timestamp\":\"2026-08-05T10:15:30.123456789Z\",\"operation\":\"CREATE\","
-                    + "\"requestUsername\":\"kubernetes-admin\",\"dryRun\":false}");
+            line(admissionViolation(uid, seq));
         }
+    }
+
+    /** One {@code violation_admission} line of a {@code deny} constraint, about pod {@code web-<seq>}. */
+    public static String admissionViolation(String uid, long seq) {
+        return "{\"id\":\"" + uid + "\",\"details\":{\"seq\":" + seq + "},\"eventType\":\"violation_admission\","
+                + "\"group\":\"constraints.gatekeeper.sh\",\"version\":\"v1beta1\",\"kind\":\"K8sAllowedRepos\","
+                + "\"name\":\"repo-is-openpolicyagent\",\"message\":\"container \\u003cnginx\\u003e has an "
+                + "invalid image repo\",\"enforcementAction\":\"deny\",\"resourceAPIVersion\":\"v1\","
+                + "\"resourceKind\":\"Pod\",\"resourceNamespace\":\"default\",\"resourceName\":\"web-" + seq
+                + "\",\"timestamp\":\"2026-08-05T10:15:30.123456789Z\",\"operation\":\"CREATE\","
+                + "\"requestUsername\":\"kubernetes-admin\",\"dryRun\":false}";
+    }
+
+    /**
+     * One {@code violation_admission} line as Gatekeeper master writes it ({@code pkg/webhook/policy.go}, fields in
+     * {@code ExportMsg}'s order, empty ones left out) for a constraint with scoped enforcement:
+     * {@code "enforcementAction":"scoped"} and the actions that apply to the webhook in {@code enforcementActions},
+     * a list of strings. {@code padding} characters of {@code details} make the record as large as needed.
+     */
+    public static String scopedAdmissionViolation(String uid, long seq, List<String> actions, int padding) {
+        String list = actions.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
+        return "{\"id\":\"" + uid + "\",\"details\":{\"missing_labels\":[\"owner\"],\"pad\":\"" + "x".repeat(padding)
+                + "\",\"seq\":" + seq + "},\"eventType\":\"violation_admission\",\"group\":\"constraints.gatekeeper.sh\","
+                + "\"version\":\"v1beta1\",\"kind\":\"K8sRequiredLabels\",\"name\":\"must-have-owner\","
+                + "\"message\":\"you must provide labels: {\\\"owner\\\"}\",\"enforcementAction\":\"scoped\","
+                + "\"enforcementActions\":[" + list + "],\"resourceAPIVersion\":\"v1\",\"resourceKind\":\"ConfigMap\","
+                + "\"resourceNamespace\":\"team-a\",\"resourceName\":\"cm-" + seq + "\",\"resourceLabels\":{\"app\":\"web\"},"
+                + "\"timestamp\":\"2026-08-05T10:15:30.123456789Z\",\"operation\":\"CREATE\","
+                + "\"requestResource\":\"configmaps\",\"requestUsername\":\"kubernetes-admin\","
+                + "\"requestUserUID\":\"9f1c\",\"requestUserGroups\":[\"system:masters\",\"system:authenticated\"],"
+                + "\"dryRun\":false}";
     }
 
     /** One {@code violation_audited} line as Gatekeeper writes it (sorted keys in maps, about 450 bytes). */
