@@ -11,6 +11,8 @@ import java.util.Map;
 
 import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,8 +92,11 @@ class JournalOpeningTest {
         }
     }
 
-    /** Ten records over two cycle files; the first three acknowledged. Returns their ids in order. */
-    private List<String> tenRecordsInTwoFilesThreeAcknowledged() throws Exception {
+    /**
+     * Ten records over two cycle files or more (one-second cycles; the last five a second after the first five); the
+     * first three acknowledged. Returns them in order.
+     */
+    private List<JournalEntry> tenRecordsInTwoFilesThreeAcknowledged() throws Exception {
         Journal journal = open();
         for (int i = 0; i < 5; i++) {
             append(journal, "{\"n\":" + i + "}");
@@ -100,11 +105,23 @@ class JournalOpeningTest {
         for (int i = 5; i < 10; i++) {
             append(journal, "{\"n\":" + i + "}");
         }
-        List<String> ids = unacknowledged(journal).stream().map(JournalEntry::recordId).toList();
+        List<JournalEntry> entries = unacknowledged(journal);
         acknowledgeNext(journal, 3);
         journal.stop();
-        assertThat(cycleFiles()).hasSize(2);
-        return ids;
+        assertThat(cycleFiles()).hasSizeGreaterThanOrEqualTo(2);
+        return entries;
+    }
+
+    private static List<String> ids(List<JournalEntry> entries) {
+        return entries.stream().map(JournalEntry::recordId).toList();
+    }
+
+    /** The unacknowledged records (after the first three) that are not in the last cycle file. */
+    private static List<String> unacknowledgedBeforeTheLastFile(List<JournalEntry> entries) {
+        RollCycle cycles = TestRollCycles.TEST_SECONDLY;
+        int lastCycle = cycles.toCycle(entries.get(entries.size() - 1).index());
+        return ids(entries.subList(3, entries.size()).stream().filter(e -> cycles.toCycle(e.index()) < lastCycle)
+                .toList());
     }
 
     private static void truncate(Path file, long length) throws Exception {
@@ -115,7 +132,7 @@ class JournalOpeningTest {
 
     @Test
     void anUnknownRollCycleStopsStartUpNamingTheSettingAndLeavesTheJournalAlone() throws Exception {
-        List<String> ids = tenRecordsInTwoFilesThreeAcknowledged();
+        List<String> ids = ids(tenRecordsInTwoFilesThreeAcknowledged());
         String journalId = Files.readString(dir.resolve("journal.id"));
 
         assertThatThrownBy(() -> open("journal.roll-cycle", "MINUTLY"))
@@ -173,35 +190,38 @@ class JournalOpeningTest {
      */
     @Test
     void aCutShortCycleFileIsMovedAsideAndTheRecordsThatCanBeReadAreKeptWithTheirIds() throws Exception {
-        List<String> ids = tenRecordsInTwoFilesThreeAcknowledged();
-        truncate(cycleFiles().get(1), 100);
+        List<JournalEntry> entries = tenRecordsInTwoFilesThreeAcknowledged();
+        List<String> expected = unacknowledgedBeforeTheLastFile(entries);
+        List<Path> files = cycleFiles();
+        truncate(files.get(files.size() - 1), 100);
 
         Journal journal = open();
         assertThat(registry.counter("decisionlog.journal.recoveries").count()).isEqualTo(1);
         List<JournalEntry> left = unacknowledged(journal);
-        assertThat(texts(left)).containsExactly("{\"n\":3}", "{\"n\":4}");
-        assertThat(left).extracting(JournalEntry::recordId).isEqualTo(ids.subList(3, 5));
-        assertThat(journal.backlogRecords()).isEqualTo(2);
+        assertThat(texts(left)).startsWith("{\"n\":3}", "{\"n\":4}");
+        assertThat(ids(left)).isEqualTo(expected);
+        assertThat(journal.backlogRecords()).isEqualTo(expected.size());
         assertThat(asideDirectories()).as("the file that could not be read is kept").hasSize(1);
         journal.stop();
 
         Journal again = open();
-        assertThat(unacknowledged(again)).extracting(JournalEntry::recordId).isEqualTo(ids.subList(3, 5));
+        assertThat(ids(unacknowledged(again))).isEqualTo(expected);
         again.stop();
     }
 
     /** A cycle file whose header was overwritten (a disk fault): the same, the damaged file's records are lost. */
     @Test
     void aCycleFileWithAnOverwrittenHeaderIsMovedAsideAndTheOtherFilesRecordsAreKept() throws Exception {
-        List<String> ids = tenRecordsInTwoFilesThreeAcknowledged();
-        try (RandomAccessFile f = new RandomAccessFile(cycleFiles().get(1).toFile(), "rw")) {
+        List<JournalEntry> entries = tenRecordsInTwoFilesThreeAcknowledged();
+        List<Path> files = cycleFiles();
+        try (RandomAccessFile f = new RandomAccessFile(files.get(files.size() - 1).toFile(), "rw")) {
             byte[] garbage = new byte[64];
             java.util.Arrays.fill(garbage, (byte) 0x5a);
             f.write(garbage);
         }
         Journal journal = open();
         assertThat(registry.counter("decisionlog.journal.recoveries").count()).isEqualTo(1);
-        assertThat(unacknowledged(journal)).extracting(JournalEntry::recordId).isEqualTo(ids.subList(3, 5));
+        assertThat(ids(unacknowledged(journal))).isEqualTo(unacknowledgedBeforeTheLastFile(entries));
         journal.stop();
     }
 
@@ -211,7 +231,7 @@ class JournalOpeningTest {
      */
     @Test
     void damagedMetadataKeepsEveryRecordAndTheirIds() throws Exception {
-        List<String> ids = tenRecordsInTwoFilesThreeAcknowledged();
+        List<String> ids = ids(tenRecordsInTwoFilesThreeAcknowledged());
         truncate(dir.resolve("queue/metadata.cq4t"), 100);
 
         Journal journal = open();
