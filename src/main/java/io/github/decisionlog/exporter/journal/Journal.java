@@ -95,8 +95,14 @@ public class Journal implements SmartLifecycle {
             lock.close();
             throw e;
         }
-        maintenance = new JournalMaintenance(store, settings, this::roomMade);
-        maintenance.start();
+        try {
+            maintenance = new JournalMaintenance(store, settings, this::roomMade);
+            maintenance.start();
+        } catch (RuntimeException | Error e) {
+            store.close();
+            lock.close();
+            throw e;
+        }
         log.info("Journal {} opened at {}: {} records wait for Kafka, files take {} MiB (sync {}, cap {} MiB, "
                 + "when full: {})", store.journalId(), dir, store.backlogAtStart(), bytesOnDisk() >> 20,
                 settings.sync().name().toLowerCase(), settings.maxSize().toMegabytes(),

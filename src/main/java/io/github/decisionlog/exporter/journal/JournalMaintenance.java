@@ -28,6 +28,7 @@ final class JournalMaintenance {
     private final Runnable roomMade;
     private final RateLimitedLog deletionFailures = new RateLimitedLog(log);
     private final RateLimitedLog budgetFailures = new RateLimitedLog(log);
+    private final RateLimitedLog syncErrors = new RateLimitedLog(log);
     private ScheduledExecutorService scheduler;
 
     JournalMaintenance(JournalStore store, ExporterProperties.Journal settings, Runnable roomMade) {
@@ -40,8 +41,7 @@ final class JournalMaintenance {
 
     /** Deletes and measures once at once, then schedules the tasks. */
     void start() {
-        deleteAcknowledgedFiles();
-        store.budget().refresh(store.backlogRecords());
+        housekeeping();
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "journal-housekeeping"));
         scheduler.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -57,18 +57,20 @@ final class JournalMaintenance {
             store.syncIfBehind();
         } catch (RuntimeException e) {
             // counted, logged and shown in health by SyncFailures
+        } catch (Error e) {
+            syncErrors.warn("Journal sync timer: {}", e.toString()); // never let it end the timer
         }
     }
 
     private void housekeeping() {
         try {
             deleteAcknowledgedFiles();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             deletionFailures.warn("Journal could not delete acknowledged files: {}", e.toString());
         }
         try {
             store.budget().refresh(store.backlogRecords());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             budgetFailures.warn("Journal could not measure its files: {}", e.toString());
         }
         roomMade.run();
