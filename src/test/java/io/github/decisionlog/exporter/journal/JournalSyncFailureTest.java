@@ -70,6 +70,25 @@ class JournalSyncFailureTest {
         journal.stop();
     }
 
+    /**
+     * Stopping while the timer syncs: the stop waits for the running force instead of interrupting it (an interrupt
+     * closes the channel, and the stop's own last sync then failed with ClosedChannelException).
+     */
+    @Test
+    void stoppingWhileTheTimerSyncsLetsTheSyncEnd() {
+        for (int round = 0; round < 5; round++) {
+            Journal journal = open("journal.sync", "batch", "journal.sync-interval", "1ms", "journal.sync-every",
+                    "1000000");
+            long until = System.nanoTime() + 200_000_000L;
+            while (System.nanoTime() < until) {
+                append(journal, "{\"pad\":\"" + "p".repeat(1000) + "\"}");
+            }
+            journal.stop();
+            assertThat(journal.syncStatus().failures()).as("round %d", round).isZero();
+            assertThat(syncFailures()).isZero();
+        }
+    }
+
     /** A roll with sync always: the new file's directory entry is synced too, and nothing fails. */
     @Test
     void theQueueDirectoryIsSyncedAfterARoll() throws Exception {
