@@ -50,6 +50,13 @@ class BadSettingsTest {
     }
 
     @Test
+    void aMisspeltRollCycleIsNamedWithTheValidOnes() {
+        assertThat(startupFailure(Map.of("exporter.journal.roll-cycle", "MINUTLY")))
+                .contains("exporter.journal.roll-cycle")
+                .contains("MINUTELY");
+    }
+
+    @Test
     void aJournalCapTooSmallForTheFilesToGrowIsNamed() {
         assertThat(startupFailure(Map.of("exporter.journal.max-size", "32MB")))
                 .contains("exporter.journal.max-size must be at least 64MB");

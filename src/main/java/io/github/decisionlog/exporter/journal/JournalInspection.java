@@ -40,10 +40,7 @@ public final class JournalInspection implements AutoCloseable {
     }
 
     public Summary summary() throws IOException {
-        long bytes;
-        try (var files = Files.list(dir.resolve("queue"))) {
-            bytes = files.mapToLong(f -> f.toFile().length()).sum();
-        }
+        long bytes = FileBlocks.underDirectory(dir); // what the cap counts: everything, as du counts it
         long last = queue.lastIndex();
         boolean empty = last < 0 || last == Journal.NO_RECORD;
         long first = empty ? Journal.NO_RECORD : queue.firstIndex();

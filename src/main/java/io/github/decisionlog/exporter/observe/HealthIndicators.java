@@ -80,12 +80,20 @@ class HealthIndicators {
 
     @Bean
     HealthIndicator backlogHealthIndicator(Journal journal, BacklogMetrics metrics) {
-        return () -> Health.up()
-                .withDetail("records", journal.backlogRecords())
-                .withDetail("oldestAgeSeconds", metrics.oldestUnacknowledgedAgeSeconds())
-                .withDetail("journalBytes", journal.bytesOnDisk())
-                .withDetail("journalMaxBytes", journal.maxBytes())
-                .withDetail("journalFull", journal.isFull())
-                .build();
+        return () -> {
+            Journal.SyncStatus sync = journal.syncStatus();
+            Health.Builder health = Health.up()
+                    .withDetail("records", journal.backlogRecords())
+                    .withDetail("oldestAgeSeconds", metrics.oldestUnacknowledgedAgeSeconds())
+                    .withDetail("journalBytes", journal.bytesOnDisk())
+                    .withDetail("journalMaxBytes", journal.maxBytes())
+                    .withDetail("journalFull", journal.isFull())
+                    .withDetail("journalSyncFailing", sync.failing())
+                    .withDetail("journalSyncFailures", sync.failures());
+            if (sync.lastError() != null) {
+                health.withDetail("journalLastSyncError", sync.lastError());
+            }
+            return health.build();
+        };
     }
 }
