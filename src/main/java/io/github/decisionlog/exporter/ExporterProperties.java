@@ -133,6 +133,9 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      *
      * @param topic the topic every decision goes to
      * @param maxInFlight records sent and not yet acknowledged, at most
+     * @param maxInFlightBytes bytes of the records sent and not yet acknowledged, at most (their journal entries, and
+     *        128 bytes each for the Kafka record around them); unset: half the producer's {@code buffer.memory}. It
+     *        must stay below {@code buffer.memory}, so that a send never waits for room in the producer's buffer
      * @param retryInitialBackoff wait after the first failed send before the records are sent again
      * @param retryMaxBackoff the cap of the doubling wait between retries
      * @param closeTimeout how long a stop waits for sends already in flight once the drain has ended
@@ -147,6 +150,7 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      */
     public record Publish(@NotBlank @DefaultValue("gatekeeper-decisions") String topic,
             @Min(1) @DefaultValue("8192") int maxInFlight,
+            DataSize maxInFlightBytes,
             @NotNull @DefaultValue("200ms") Duration retryInitialBackoff,
             @NotNull @DefaultValue("30s") Duration retryMaxBackoff,
             @NotNull @DefaultValue("10s") Duration closeTimeout,
