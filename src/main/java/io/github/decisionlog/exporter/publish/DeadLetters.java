@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import io.github.decisionlog.exporter.ExporterProperties;
+import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.UndecodableEntryException;
 import io.micrometer.core.instrument.Counter;
@@ -42,6 +43,10 @@ final class DeadLetters {
     private final MeterRegistry registry;
     private long nextFailureLog = System.nanoTime();
     private long failuresNotLogged;
+    private long refusedIndex = Journal.NO_RECORD; // the record Kafka refused, sent alone, and how often
+    private int refusals;
+    private long markedIndex = Journal.NO_RECORD; // refused poison-attempts times: dead-lettered when read again
+    private Throwable markedCause;
 
     DeadLetters(KafkaRecords records, ExporterProperties.Publish settings, MeterRegistry registry) {
         this.topic = settings.deadLetterTopic();
@@ -64,10 +69,36 @@ final class DeadLetters {
         return false;
     }
 
-    /** What a refused record's slot carries. */
-    static Window.DeadLetter refused(JournalEntry entry, Throwable error) {
-        return new Window.DeadLetter(entry.recordId(), rootCause(error).getClass().getSimpleName(), describe(error),
-                POISON);
+    /**
+     * Counts a refusal of the window's head record, which is sent alone after a failure; true once Kafka refused it
+     * for good {@code poison-attempts} times: it is then marked, to go to the dead letters when it is read again.
+     */
+    boolean refusedForGood(Window.Slot head) {
+        if (!isPoison(head.error)) {
+            return false;
+        }
+        if (head.index != refusedIndex) {
+            refusedIndex = head.index;
+            refusals = 0;
+        }
+        if (++refusals < settings.poisonAttempts()) {
+            return false;
+        }
+        refusedIndex = Journal.NO_RECORD;
+        markedIndex = head.index;
+        markedCause = head.error;
+        return true;
+    }
+
+    /** True for the record that Kafka refused for good, until it is dead-lettered or dropped. */
+    boolean isMarked(long index) {
+        return index == markedIndex;
+    }
+
+    /** What the marked record's slot carries. */
+    Window.DeadLetter marked(JournalEntry entry) {
+        return new Window.DeadLetter(entry.recordId(), rootCause(markedCause).getClass().getSimpleName(),
+                describe(markedCause), POISON);
     }
 
     /** What an undecodable entry's slot carries. */
@@ -95,8 +126,31 @@ final class DeadLetters {
         return new ProducerRecord<>(topic, null, (byte[]) null, e.raw(), headers);
     }
 
+    /**
+     * A dead letter's slot has settled at the head of the window: true if it may be acknowledged (delivered to the
+     * dead-letter topic, or dropped: with no such topic, or because that topic refuses it for good too); false if
+     * sending it failed in a way a retry may cure.
+     */
+    boolean settled(Window.Slot slot) {
+        if (slot.error != null && !isPoison(slot.error)) {
+            return false;
+        }
+        if (slot.error != null) {
+            refusedToo(slot, slot.error);
+        } else if (slot.dropped) {
+            dropped(slot.index, slot.deadLetter);
+        } else {
+            delivered(slot);
+        }
+        if (slot.index == markedIndex) {
+            markedIndex = Journal.NO_RECORD;
+            markedCause = null;
+        }
+        return true;
+    }
+
     /** The dead-letter topic acknowledged the copy. */
-    void delivered(Window.Slot slot) {
+    private void delivered(Window.Slot slot) {
         Window.DeadLetter letter = slot.deadLetter;
         count("decisionlog.records.dead.lettered", letter.tag());
         if (letter.recordId() == null) {
@@ -109,12 +163,12 @@ final class DeadLetters {
     }
 
     /** With no dead-letter topic: the record is counted as dropped and logged. */
-    void dropped(long index, Window.DeadLetter letter) {
+    private void dropped(long index, Window.DeadLetter letter) {
         drop(index, letter, "set exporter.publish.dead-letter-topic to keep such records");
     }
 
     /** The dead-letter topic refused the copy for good too: the record is dropped. */
-    void refusedToo(Window.Slot slot, Throwable error) {
+    private void refusedToo(Window.Slot slot, Throwable error) {
         count("decisionlog.dead.letter.failures", rootCause(error).getClass().getSimpleName());
         drop(slot.index, slot.deadLetter, "the dead-letter topic " + topic + " refused it too (" + describe(error)
                 + ")");

@@ -2,7 +2,6 @@ package io.github.decisionlog.exporter.publish;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import io.github.decisionlog.exporter.ExporterProperties;
@@ -39,11 +38,6 @@ public class Publisher implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int SENDS_PER_TURN = 512;
-    // where the publisher's thread is, for a stop that must wake it from a send blocked in the Kafka client
-    private static final int OUTSIDE_SEND = 0;
-    private static final int IN_SEND = 1;
-    private static final int WAKING = 2;
-    private static final int WOKEN = 3;
 
     private final Journal journal;
     private final ProducerFactory<byte[], byte[]> producers;
@@ -53,7 +47,7 @@ public class Publisher implements SmartLifecycle {
     private final PublishMeters meters;
     private final Counter skippedRejects;
     private final Window window;
-    private final AtomicInteger sendState = new AtomicInteger();
+    private final InterruptibleSend sending = new InterruptibleSend();
 
     // read by other threads (lifecycle, gauges, health)
     private volatile boolean running;
@@ -72,10 +66,6 @@ public class Publisher implements SmartLifecycle {
     private boolean probing;
     private JournalEntry pending; // read, and waiting for room in the window
     private UndecodableEntryException pendingUndecodable;
-    private long poisonIndex = Journal.NO_RECORD;
-    private int poisonAttempts;
-    private long deadLetterIndex = Journal.NO_RECORD; // refused poison-attempts times: goes to the dead letters
-    private Throwable deadLetterCause;
 
     public Publisher(Journal journal, KafkaTemplate<byte[], byte[]> kafka, ExporterProperties properties,
             MeterRegistry registry) {
@@ -155,7 +145,7 @@ public class Publisher implements SmartLifecycle {
     }
 
     private void send(JournalEntry entry) {
-        if (entry.index() == deadLetterIndex) {
+        if (deadLetters.isMarked(entry.index())) {
             deadLetter(entry);
             return;
         }
@@ -170,7 +160,7 @@ public class Publisher implements SmartLifecycle {
     }
 
     private void deadLetter(JournalEntry entry) {
-        Window.DeadLetter letter = DeadLetters.refused(entry, deadLetterCause);
+        Window.DeadLetter letter = deadLetters.marked(entry);
         Window.Slot slot = window.add(entry.index(), entry.receivedAtMillis(), entry.size(), null, letter);
         deadLetter(slot, deadLetters.hasTopic() ? deadLetters.copy(entry, letter) : null);
     }
@@ -197,7 +187,7 @@ public class Publisher implements SmartLifecycle {
      * the send.
      */
     private void send(ProducerRecord<byte[], byte[]> record, Window.Slot slot) {
-        sendState.set(IN_SEND);
+        sending.enter();
         try {
             if (producer == null) {
                 producer = producers.createProducer();
@@ -206,13 +196,7 @@ public class Publisher implements SmartLifecycle {
         } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
             slot.complete(ex);
         } finally {
-            if (!sendState.compareAndSet(IN_SEND, OUTSIDE_SEND)) {
-                while (sendState.get() == WAKING) {
-                    Thread.onSpinWait();
-                }
-                Thread.interrupted();
-                sendState.set(OUTSIDE_SEND);
-            }
+            sending.exit();
         }
     }
 
@@ -224,21 +208,11 @@ public class Publisher implements SmartLifecycle {
         long now = System.currentTimeMillis();
         Window.Slot head;
         while ((head = window.head()) != null && head.done) {
-            if (head.error != null) {
-                if (head.deadLetter == null || !DeadLetters.isPoison(head.error)) {
-                    break;
-                }
-                deadLetters.refusedToo(head, head.error); // the dead-letter topic refuses it for good: dropped
-            } else if (head.meters != null) {
-                head.meters.acknowledged(head.receivedAt, now);
-            } else if (head.dropped) {
-                deadLetters.dropped(head.index, head.deadLetter);
-            } else if (head.deadLetter != null) {
-                deadLetters.delivered(head);
+            if (head.deadLetter != null ? !deadLetters.settled(head) : head.error != null) {
+                break;
             }
-            if (head.index == deadLetterIndex) {
-                deadLetterIndex = Journal.NO_RECORD;
-                deadLetterCause = null;
+            if (head.meters != null) {
+                head.meters.acknowledged(head.receivedAt, now);
             }
             window.poll();
             last = head.index;
@@ -287,10 +261,8 @@ public class Publisher implements SmartLifecycle {
         probing = true;
         if (head != null && head.deadLetter != null && head.error != null) {
             deadLetters.failed(head, head.error);
-        } else if (head != null && head.error != null && DeadLetters.isPoison(head.error) && refusedForGood(head)) {
-            deadLetterIndex = head.index;
-            deadLetterCause = head.error;
-            return;
+        } else if (head != null && head.error != null && deadLetters.refusedForGood(head)) {
+            return; // no wait: Kafka works; the record goes to the dead letters when it is read again
         }
         if (!kafkaDown) {
             kafkaDown = true;
@@ -302,19 +274,6 @@ public class Publisher implements SmartLifecycle {
         sleep(backoff);
         Duration doubled = backoff.multipliedBy(2);
         backoff = doubled.compareTo(settings.retryMaxBackoff()) > 0 ? settings.retryMaxBackoff() : doubled;
-    }
-
-    /** Counts the refusals of the head record; true at the last attempt. */
-    private boolean refusedForGood(Window.Slot head) {
-        if (head.index != poisonIndex) {
-            poisonIndex = head.index;
-            poisonAttempts = 0;
-        }
-        if (++poisonAttempts < settings.poisonAttempts()) {
-            return false;
-        }
-        poisonIndex = Journal.NO_RECORD;
-        return true;
     }
 
     /** After a stop was asked for: true while records wait for Kafka and the drain deadline has not passed. */
@@ -450,9 +409,8 @@ public class Publisher implements SmartLifecycle {
                 interrupted = true; // the journal must not close under the publisher: wait on, say so afterwards
             }
             long now = System.nanoTime();
-            if (now - deadline >= 0 && sendState.compareAndSet(IN_SEND, WAKING)) {
-                t.interrupt();
-                sendState.set(WOKEN);
+            if (now - deadline >= 0) {
+                sending.wake(t);
             }
             if (now - nextLog >= 0 && t.isAlive()) {
                 log.warn("Stopping: the publisher is still waiting for the Kafka client; the journal closes after it");
