@@ -141,7 +141,8 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param closeTimeout how long a stop waits for sends already in flight once the drain has ended
      * @param drainTimeout on stop, after the sources have stopped, how long to keep sending the backlog before
      *        leaving the rest in the journal; keep it below the pod's termination grace period
-     * @param deadLetterTopic where a record that Kafka refuses for good goes; empty: it is counted, logged, skipped
+     * @param deadLetterTopic where a record that Kafka refuses for good goes, and a journal entry that cannot be
+     *        decoded (as its raw bytes); empty: it is counted, logged, skipped
      * @param poisonAttempts how often such a record is tried before it is dead-lettered
      * @param rejectsTopic where records refused at ingest go, raw, with the reason in a header; empty: nowhere
      * @param key what the Kafka key is made of
