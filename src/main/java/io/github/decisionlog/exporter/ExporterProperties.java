@@ -133,12 +133,16 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      *
      * @param topic the topic every decision goes to
      * @param maxInFlight records sent and not yet acknowledged, at most
+     * @param maxInFlightBytes bytes of the records sent and not yet acknowledged, at most (their journal entries, and
+     *        128 bytes each for the Kafka record around them); unset: half the producer's {@code buffer.memory}. It
+     *        must stay below {@code buffer.memory}, so that a send never waits for room in the producer's buffer
      * @param retryInitialBackoff wait after the first failed send before the records are sent again
      * @param retryMaxBackoff the cap of the doubling wait between retries
      * @param closeTimeout how long a stop waits for sends already in flight once the drain has ended
      * @param drainTimeout on stop, after the sources have stopped, how long to keep sending the backlog before
      *        leaving the rest in the journal; keep it below the pod's termination grace period
-     * @param deadLetterTopic where a record that Kafka refuses for good goes; empty: it is counted, logged, skipped
+     * @param deadLetterTopic where a record that Kafka refuses for good goes, and a journal entry that cannot be
+     *        decoded (as its raw bytes); empty: it is counted, logged, skipped
      * @param poisonAttempts how often such a record is tried before it is dead-lettered
      * @param rejectsTopic where records refused at ingest go, raw, with the reason in a header; empty: nowhere
      * @param key what the Kafka key is made of
@@ -147,6 +151,7 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      */
     public record Publish(@NotBlank @DefaultValue("gatekeeper-decisions") String topic,
             @Min(1) @DefaultValue("8192") int maxInFlight,
+            DataSize maxInFlightBytes,
             @NotNull @DefaultValue("200ms") Duration retryInitialBackoff,
             @NotNull @DefaultValue("30s") Duration retryMaxBackoff,
             @NotNull @DefaultValue("10s") Duration closeTimeout,

@@ -2,6 +2,7 @@ package io.github.decisionlog.exporter.journal;
 
 import java.util.function.LongSupplier;
 
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -23,14 +24,42 @@ public final class JournalReader implements AutoCloseable {
         rewind();
     }
 
-    /** The next record, or {@code null} when the reader is at the end of the journal. */
+    /**
+     * The next record, or {@code null} when the reader is at the end of the journal.
+     *
+     * @throws UndecodableEntryException when the next entry cannot be decoded; the reader has moved past it
+     */
     public JournalEntry next() {
         try (DocumentContext dc = tailer.readingDocument()) {
             if (!dc.isPresent()) {
                 return null;
             }
-            return EntryCodec.read(dc.wire().bytes(), dc.index(), journalId, scratch);
+            Bytes<?> in = dc.wire().bytes();
+            long start = in.readPosition();
+            long end = in.readLimit();
+            JournalEntry entry;
+            try {
+                entry = EntryCodec.read(in, dc.index(), journalId, scratch);
+            } catch (RuntimeException | OutOfMemoryError e) { // a garbage length asks for an array of up to 2 GB
+                String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                throw undecodable(in, start, end, dc.index(), reason, e);
+            }
+            int length = entry.payload().length;
+            // the payload is the entry's last bytes, its length just before them: a length that runs past the
+            // entry reads short (EntryCodec does not check it), and that length is not where it should be
+            if (in.readRemaining() != 0 || end - start < length + 4L || in.readInt(end - length - 4) != length) {
+                throw undecodable(in, start, end, dc.index(), "the payload length " + length + " does not fit the "
+                        + "entry of " + (end - start) + " bytes", null);
+            }
+            return entry;
         }
+    }
+
+    private static UndecodableEntryException undecodable(Bytes<?> in, long start, long end, long index, String reason,
+            Throwable cause) {
+        byte[] raw = new byte[(int) (end - start)];
+        in.read(start, raw, 0, raw.length);
+        return new UndecodableEntryException(index, raw, reason, cause);
     }
 
     /** Moves over the next record without decoding it; returns its size, or -1 at the end of the journal. */

@@ -42,8 +42,6 @@ final class PublishMeters {
 
     PublishMeters(MeterRegistry registry) {
         this.registry = registry;
-        // the series dashboards and alerts use exist from the start, at zero
-        Counter.builder("decisionlog.records.dropped").tag("reason", "poison").register(registry);
         this.retries = Counter.builder("decisionlog.publish.retries")
                 .description("Times the publisher went back to the acknowledged position to send again")
                 .register(registry);

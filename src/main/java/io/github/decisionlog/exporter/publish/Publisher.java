@@ -1,7 +1,6 @@
 package io.github.decisionlog.exporter.publish;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -9,25 +8,27 @@ import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.JournalEntry;
 import io.github.decisionlog.exporter.journal.JournalReader;
+import io.github.decisionlog.exporter.journal.UndecodableEntryException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Tails the journal from the acknowledged position and sends every record to Kafka, keeping at most
- * {@code max-in-flight} unacknowledged. The acknowledged position moves only over the unbroken run of acknowledged
- * records at the head of the window. When a send fails, the window is let to settle, and everything after the
- * acknowledged position is sent again after a doubling, capped, wait: records that had already reached Kafka become
- * duplicates with the same record id, and nothing is lost.
+ * Tails the journal from the acknowledged position and sends every record to Kafka through one {@link Window}, bounded
+ * in records and bytes. The acknowledged position moves only over the unbroken run of acknowledged records at the
+ * head of the window. When a send fails, the window is let to settle, and everything after the acknowledged position
+ * is sent again after a doubling, capped, wait: records that had already reached Kafka become duplicates with the same
+ * record id, and nothing is lost. A record that cannot go to its topic (an entry that cannot be decoded, or a record
+ * Kafka refuses for good {@code poison-attempts} times, each time sent alone) takes the one other way, through the
+ * same window and producer: {@link DeadLetters}.
  */
 @Component
 public class Publisher implements SmartLifecycle {
@@ -39,18 +40,18 @@ public class Publisher implements SmartLifecycle {
     private static final int SENDS_PER_TURN = 512;
 
     private final Journal journal;
-    private final KafkaTemplate<byte[], byte[]> kafka;
+    private final ProducerFactory<byte[], byte[]> producers;
     private final ExporterProperties.Publish settings;
     private final KafkaRecords records;
     private final DeadLetters deadLetters;
     private final PublishMeters meters;
     private final Counter skippedRejects;
-    private final ArrayDeque<Send> window = new ArrayDeque<>();
+    private final Window window;
+    private final InterruptibleSend sending = new InterruptibleSend();
 
-    // read by other threads (lifecycle, callbacks, gauges, health)
+    // read by other threads (lifecycle, gauges, health)
     private volatile boolean running;
     private volatile Thread thread;
-    private volatile Throwable failure;
     private volatile long oldestUnacknowledgedAt;
     private volatile int inFlight;
     private volatile boolean kafkaDown;
@@ -63,54 +64,23 @@ public class Publisher implements SmartLifecycle {
     private Producer<byte[], byte[]> producer;
     private Duration backoff;
     private boolean probing;
-    private long poisonIndex = Journal.NO_RECORD;
-    private int poisonAttempts;
+    private JournalEntry pending; // read, and waiting for room in the window
+    private UndecodableEntryException pendingUndecodable;
 
     public Publisher(Journal journal, KafkaTemplate<byte[], byte[]> kafka, ExporterProperties properties,
             MeterRegistry registry) {
         this.journal = journal;
-        this.kafka = kafka;
+        this.producers = kafka.getProducerFactory();
         this.settings = properties.publish();
+        this.window = new Window(settings.maxInFlight(),
+                ProducerSettings.check(producers.getConfigurationProperties(), settings));
         this.records = new KafkaRecords(settings);
         this.backoff = settings.retryInitialBackoff();
-        this.deadLetters = new DeadLetters(kafka, records, settings, registry);
+        this.deadLetters = new DeadLetters(records, settings, registry);
         this.meters = new PublishMeters(registry);
         this.skippedRejects = Counter.builder("decisionlog.records.dropped").tag("reason", "no_rejects_topic")
                 .description("Journaled rejects skipped because exporter.publish.rejects-topic is no longer set")
                 .register(registry);
-    }
-
-    /** One record sent and not yet settled. Completed on the producer's I/O thread, read on the publisher's. */
-    private final class Send implements Callback {
-        final long index;
-        final long receivedAt;
-        final int size;
-        final PublishMeters.Source meters;
-        volatile boolean done;
-        volatile Throwable error;
-
-        Send(long index, long receivedAt, int size, PublishMeters.Source meters) {
-            this.index = index;
-            this.receivedAt = receivedAt;
-            this.size = size;
-            this.meters = meters;
-        }
-
-        @Override
-        public void onCompletion(RecordMetadata metadata, Exception ex) {
-            complete(ex);
-        }
-
-        void complete(Throwable ex) {
-            if (ex != null) {
-                error = ex;
-                if (failure == null) {
-                    failure = ex;
-                }
-            }
-            done = true;
-            LockSupport.unpark(thread);
-        }
     }
 
     @Override
@@ -119,14 +89,15 @@ public class Publisher implements SmartLifecycle {
         drainLeft = 0;
         running = true;
         Thread t = new Thread(this::run, "publisher");
+        window.owner(t);
         thread = t;
         t.start();
     }
 
     private void run() {
         try (JournalReader reader = journal.reader()) {
-            while (running || draining()) {
-                if (failure != null) {
+            while (active()) {
+                if (window.failed()) {
                     recover(reader);
                     continue;
                 }
@@ -142,28 +113,30 @@ public class Publisher implements SmartLifecycle {
         }
     }
 
+    /** Sends what the journal has, as far as the window has room. */
     private boolean fill(JournalReader reader) {
         int sent = 0;
-        int limit = probing ? 1 : settings.maxInFlight();
-        while (window.size() < limit && sent < SENDS_PER_TURN && failure == null) {
-            JournalEntry entry = reader.next();
-            if (entry == null) {
+        while (sent < SENDS_PER_TURN && !window.failed()) {
+            if (pending == null && pendingUndecodable == null) {
+                try {
+                    pending = reader.next();
+                } catch (UndecodableEntryException e) {
+                    pendingUndecodable = e;
+                }
+                if (pending == null && pendingUndecodable == null) {
+                    break;
+                }
+            }
+            int size = pending != null ? pending.size() : pendingUndecodable.size();
+            if (!window.fits(size, probing)) {
                 break;
             }
-            ProducerRecord<byte[], byte[]> record = records.toRecord(entry);
-            // a skipped reject is acknowledged like the rest, but not counted as published
-            Send send = new Send(entry.index(), entry.receivedAtMillis(), entry.size(),
-                    record == null ? null : meters.source(entry.meta().source()));
-            window.add(send);
-            try {
-                if (record == null) {
-                    skippedRejects.increment(); // refused at ingest while a rejects topic was set; none is now
-                    send.complete(null);
-                } else {
-                    producer().send(record, send);
-                }
-            } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
-                send.complete(ex);
+            if (pending != null) {
+                send(pending);
+                pending = null;
+            } else {
+                deadLetter(pendingUndecodable);
+                pendingUndecodable = null;
             }
             sent++;
         }
@@ -171,15 +144,60 @@ public class Publisher implements SmartLifecycle {
         return sent > 0;
     }
 
-    /**
-     * The Kafka producer itself, shared through the template's factory: per record the template would add a future,
-     * a listener call and a timer sample, which the publisher does not need (it has its own window and metrics).
-     */
-    private Producer<byte[], byte[]> producer() {
-        if (producer == null) {
-            producer = kafka.getProducerFactory().createProducer();
+    private void send(JournalEntry entry) {
+        if (deadLetters.isMarked(entry.index())) {
+            deadLetter(entry);
+            return;
         }
-        return producer;
+        ProducerRecord<byte[], byte[]> record = records.toRecord(entry);
+        if (record == null) { // refused at ingest while a rejects topic was set; none is now
+            skippedRejects.increment();
+            window.add(entry.index(), entry.receivedAtMillis(), entry.size(), null, null).complete(null);
+            return;
+        }
+        send(record, window.add(entry.index(), entry.receivedAtMillis(), entry.size(),
+                meters.source(entry.meta().source()), null));
+    }
+
+    private void deadLetter(JournalEntry entry) {
+        Window.DeadLetter letter = deadLetters.marked(entry);
+        Window.Slot slot = window.add(entry.index(), entry.receivedAtMillis(), entry.size(), null, letter);
+        deadLetter(slot, deadLetters.hasTopic() ? deadLetters.copy(entry, letter) : null);
+    }
+
+    private void deadLetter(UndecodableEntryException e) {
+        Window.DeadLetter letter = DeadLetters.undecodable(e);
+        Window.Slot slot = window.add(e.index(), System.currentTimeMillis(), e.size(), null, letter);
+        deadLetter(slot, deadLetters.hasTopic() ? deadLetters.copy(e, letter) : null);
+    }
+
+    private void deadLetter(Window.Slot slot, ProducerRecord<byte[], byte[]> copy) {
+        if (copy == null) {
+            slot.dropped = true;
+            slot.complete(null);
+        } else {
+            send(copy, slot);
+        }
+    }
+
+    /**
+     * One send through the Kafka producer itself, shared through the template's factory (per record the template
+     * would add a future, a listener call and a timer sample, which the publisher does not need). A stop may interrupt
+     * a send that the client blocks (waiting for metadata, up to {@code max.block.ms}); the interrupt never outlives
+     * the send.
+     */
+    private void send(ProducerRecord<byte[], byte[]> record, Window.Slot slot) {
+        sending.enter();
+        try {
+            if (producer == null) {
+                producer = producers.createProducer();
+            }
+            producer.send(record, slot);
+        } catch (RuntimeException ex) { // the client refused before queueing, e.g. no metadata in max.block.ms
+            slot.complete(ex);
+        } finally {
+            sending.exit();
+        }
     }
 
     /** Moves the acknowledged position over the acknowledged head of the window. */
@@ -188,14 +206,17 @@ public class Publisher implements SmartLifecycle {
         long bytes = 0;
         long last = 0;
         long now = System.currentTimeMillis();
-        Send head;
-        while ((head = window.peek()) != null && head.done && head.error == null) {
-            window.poll();
-            last = head.index;
-            bytes += head.size;
+        Window.Slot head;
+        while ((head = window.head()) != null && head.done) {
+            if (head.deadLetter != null ? !deadLetters.settled(head) : head.error != null) {
+                break;
+            }
             if (head.meters != null) {
                 head.meters.acknowledged(head.receivedAt, now);
             }
+            window.poll();
+            last = head.index;
+            bytes += head.size;
             count++;
         }
         if (count > 0) {
@@ -214,29 +235,34 @@ public class Publisher implements SmartLifecycle {
 
     /**
      * A send failed: wait until every send in flight has settled, keep what Kafka acknowledged before the first gap,
-     * then go back to the acknowledged position and send the rest again after the backoff. A record that Kafka refuses
-     * for good, again and again, goes to the dead-letter topic so it cannot hold up the records behind it.
+     * then go back to the acknowledged position and send the rest again after the backoff, the first record alone: a
+     * record the broker refuses then fails on its own instead of taking a batch down with it. One it refuses for good,
+     * {@code poison-attempts} times, goes to the dead letters at once, so that it cannot hold up the records behind it.
      */
     private void recover(JournalReader reader) {
-        while (active() && window.stream().anyMatch(s -> !s.done)) {
+        while (active() && !window.settled()) {
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
         advance();
-        Throwable cause = failure;
-        Send head = window.peek();
-        meters.failed(reason(cause));
+        Window.Slot head = window.head();
+        Throwable cause = head != null && head.error != null ? head.error : window.firstError();
         long oldest = head != null ? head.receivedAt : oldestUnacknowledgedAt;
         window.clear();
+        pending = null;
+        pendingUndecodable = null;
+        reader.rewind();
+        if (cause == null) { // only dead letters that their topic refused, and those are dropped
+            return;
+        }
+        meters.failed(reason(cause));
         inFlight = 0;
         oldestUnacknowledgedAt = oldest; // still waiting, so the backlog keeps ageing during the backoff
-        reader.rewind();
         producer = null; // ask the factory again: it replaces a producer that a fatal error closed
-        // the next attempt sends the first unacknowledged record alone: a record the broker refuses then fails on
-        // its own, instead of taking a whole batch down with it
         probing = true;
-        if (head != null && head.error != null && DeadLetters.isPoison(head.error) && tryDeadLetter(reader, head)) {
-            failure = null;
-            return;
+        if (head != null && head.deadLetter != null && head.error != null) {
+            deadLetters.failed(head, head.error);
+        } else if (head != null && head.error != null && deadLetters.refusedForGood(head)) {
+            return; // no wait: Kafka works; the record goes to the dead letters when it is read again
         }
         if (!kafkaDown) {
             kafkaDown = true;
@@ -248,27 +274,6 @@ public class Publisher implements SmartLifecycle {
         sleep(backoff);
         Duration doubled = backoff.multipliedBy(2);
         backoff = doubled.compareTo(settings.retryMaxBackoff()) > 0 ? settings.retryMaxBackoff() : doubled;
-        failure = null;
-    }
-
-    /** Counts the attempts of a refused record; at the last one, dead-letters it and moves past it. */
-    private boolean tryDeadLetter(JournalReader reader, Send head) {
-        if (head.index != poisonIndex) {
-            poisonIndex = head.index;
-            poisonAttempts = 0;
-        }
-        if (++poisonAttempts < settings.poisonAttempts()) {
-            return false;
-        }
-        JournalEntry entry = reader.next();
-        if (entry == null || entry.index() != head.index || !deadLetters.handle(entry, head.error)) {
-            reader.rewind();
-            return false;
-        }
-        journal.acknowledge(entry.index(), 1, entry.size());
-        poisonIndex = Journal.NO_RECORD;
-        reader.rewind();
-        return true;
     }
 
     /** After a stop was asked for: true while records wait for Kafka and the drain deadline has not passed. */
@@ -287,7 +292,7 @@ public class Publisher implements SmartLifecycle {
      */
     private void drainOnStop() {
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-        while (!window.isEmpty() && failure == null && System.nanoTime() - deadline < 0) {
+        while (!window.isEmpty() && !window.failed() && System.nanoTime() - deadline < 0) {
             advance();
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
@@ -295,7 +300,7 @@ public class Publisher implements SmartLifecycle {
     }
 
     private void updateGauges() {
-        Send head = window.peek();
+        Window.Slot head = window.head();
         inFlight = window.size();
         oldestUnacknowledgedAt = head != null ? head.receivedAt : 0;
     }
@@ -353,7 +358,10 @@ public class Publisher implements SmartLifecycle {
     /**
      * Stops after a drain: the sources have stopped (they stop first), so the backlog only shrinks; the publisher
      * keeps sending until it is empty or {@code drain-timeout} has passed, then waits up to {@code close-timeout} for
-     * sends in flight. One log line says what was sent and what was left.
+     * sends in flight. Returns only once the publisher's thread has ended, whatever the Kafka client's timeouts: the
+     * journal closes after this, and must never close under a running reader. A send still blocked in the client
+     * then (waiting for metadata up to {@code max.block.ms}) is interrupted. One log line says what was sent and what
+     * was left.
      */
     @Override
     public void stop() {
@@ -372,11 +380,7 @@ public class Publisher implements SmartLifecycle {
         }
         running = false;
         LockSupport.unpark(t);
-        try {
-            t.join(settings.drainTimeout().plus(settings.closeTimeout()).toMillis() + 5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitEnd(t, settings.drainTimeout().plus(settings.closeTimeout()).plusSeconds(1));
         thread = null;
         long left = journal.backlogRecords();
         drainLeft = left;
@@ -390,6 +394,31 @@ public class Publisher implements SmartLifecycle {
                     + "are sent when an exporter starts on this journal again, and lost if the journal's volume is "
                     + "deleted with the pod", sent, String.format("%.1f", seconds), left,
                     System.nanoTime() - drainDeadline >= 0 ? "the drain deadline passed" : "the publisher had stopped");
+        }
+    }
+
+    /** Waits for the thread to end; past {@code grace}, wakes a send blocked in the Kafka client, and waits on. */
+    private void awaitEnd(Thread t, Duration grace) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + grace.toNanos();
+        long nextLog = deadline + TimeUnit.SECONDS.toNanos(10);
+        while (t.isAlive()) {
+            try {
+                t.join(100);
+            } catch (InterruptedException e) {
+                interrupted = true; // the journal must not close under the publisher: wait on, say so afterwards
+            }
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                sending.wake(t);
+            }
+            if (now - nextLog >= 0 && t.isAlive()) {
+                log.warn("Stopping: the publisher is still waiting for the Kafka client; the journal closes after it");
+                nextLog = now + TimeUnit.SECONDS.toNanos(10);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -22,7 +22,7 @@ class KafkaRecordsTest {
             RecordMeta.rejected("datagram", null, "not_json"), "nope".getBytes(), 40);
 
     private static KafkaRecords records(KeyStrategy key, HeaderStyle headers, String rejectsTopic) {
-        return new KafkaRecords(new ExporterProperties.Publish("decisions", 10, Duration.ofMillis(1),
+        return new KafkaRecords(new ExporterProperties.Publish("decisions", 10, null, Duration.ofMillis(1),
                 Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1), "", 1, rejectsTopic, key, headers,
                 "/decision-log-exporter/{source}"));
     }
