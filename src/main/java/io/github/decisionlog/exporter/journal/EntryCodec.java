@@ -111,7 +111,12 @@ final class EntryCodec {
             redacted = (int) in.readStopBit();
         }
         RecordMeta meta = new RecordMeta(source, recordId, eventType, key, runId, rejectReason, redacted);
-        byte[] payload = new byte[in.readInt()];
+        int length = in.readInt();
+        if (length < 0 || length != in.readRemaining()) {
+            throw new IllegalStateException("journal entry " + Long.toHexString(index) + " says its record has "
+                    + length + " bytes where " + in.readRemaining() + " are left");
+        }
+        byte[] payload = new byte[length];
         in.read(payload);
         String id = recordId != null ? recordId : journalId + "-" + Long.toHexString(index);
         return new JournalEntry(index, receivedAt, id, meta, payload, size);
@@ -121,10 +126,14 @@ final class EntryCodec {
         if (chronicleUtf8) {
             return in.readUtf8();
         }
-        int n = (int) in.readStopBit() - 1;
-        if (n < 0) {
+        long stored = in.readStopBit() - 1;
+        if (stored < 0) {
             return null;
         }
+        if (stored > in.readRemaining()) {
+            throw new IllegalStateException("a metadata string of " + stored + " bytes runs past the entry");
+        }
+        int n = (int) stored;
         byte[] b = n <= scratch.length ? scratch : new byte[n];
         in.read(b, 0, n);
         return new String(b, 0, n, StandardCharsets.UTF_8);

@@ -40,16 +40,9 @@ public final class JournalReader implements AutoCloseable {
             JournalEntry entry;
             try {
                 entry = EntryCodec.read(in, dc.index(), journalId, scratch);
-            } catch (RuntimeException | OutOfMemoryError e) { // a garbage length asks for an array of up to 2 GB
+            } catch (RuntimeException e) { // EntryCodec checks the payload length against the entry
                 String reason = e.getMessage() != null ? e.getMessage() : e.toString();
                 throw undecodable(in, start, end, dc.index(), reason, e);
-            }
-            int length = entry.payload().length;
-            // the payload is the entry's last bytes, its length just before them: a length that runs past the
-            // entry reads short (EntryCodec does not check it), and that length is not where it should be
-            if (in.readRemaining() != 0 || end - start < length + 4L || in.readInt(end - length - 4) != length) {
-                throw undecodable(in, start, end, dc.index(), "the payload length " + length + " does not fit the "
-                        + "entry of " + (end - start) + " bytes", null);
             }
             return entry;
         }
