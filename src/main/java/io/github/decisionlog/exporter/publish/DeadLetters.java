@@ -41,6 +41,8 @@ final class DeadLetters {
     private final KafkaRecords records;
     private final ExporterProperties.Publish settings;
     private final MeterRegistry registry;
+    private final Counter failuresRetried;
+    private final Counter failuresDropped;
     private long nextFailureLog = System.nanoTime();
     private long failuresNotLogged;
     private long refusedIndex = Journal.NO_RECORD; // the record Kafka refused, sent alone, and how often
@@ -56,6 +58,12 @@ final class DeadLetters {
         // the series dashboards and alerts use exist from the start, at zero
         Counter.builder("decisionlog.records.dropped").tag("reason", POISON).register(registry);
         Counter.builder("decisionlog.records.dropped").tag("reason", UNDECODABLE).register(registry);
+        // both outcomes exist from the start, so that an alert on their increase sees the first failure
+        failuresRetried = Counter.builder("decisionlog.dead.letter.failures").tag("outcome", "retried")
+                .description("Sends to the dead-letter topic that failed: retried (the record waits in the journal) "
+                        + "or dropped (the topic refused it for good)").register(registry);
+        failuresDropped = Counter.builder("decisionlog.dead.letter.failures").tag("outcome", "dropped")
+                .register(registry);
     }
 
     /** Errors about one record that no retry can cure; errors about the broker or the client are not. */
@@ -169,7 +177,7 @@ final class DeadLetters {
 
     /** The dead-letter topic refused the copy for good too: the record is dropped. */
     private void refusedToo(Window.Slot slot, Throwable error) {
-        count("decisionlog.dead.letter.failures", rootCause(error).getClass().getSimpleName());
+        failuresDropped.increment();
         drop(slot.index, slot.deadLetter, "the dead-letter topic " + topic + " refused it too (" + describe(error)
                 + ")");
     }
@@ -190,7 +198,7 @@ final class DeadLetters {
      * at most once in 30 s, and the record waits in the journal for the next attempt.
      */
     void failed(Window.Slot slot, Throwable error) {
-        count("decisionlog.dead.letter.failures", rootCause(error).getClass().getSimpleName());
+        failuresRetried.increment();
         long now = System.nanoTime();
         if (now - nextFailureLog < 0) {
             failuresNotLogged++;
