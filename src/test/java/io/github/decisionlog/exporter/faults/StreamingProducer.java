@@ -198,6 +198,13 @@ public final class StreamingProducer implements AutoCloseable {
                     lock.wait(5);
                 }
             }
+        } catch (IOException broken) {
+            if (reader != null) {
+                // the exporter closed the connection: acknowledgements it wrote before that may still wait in the
+                // socket's buffer; read them before giving the lines up for re-sending, as a careful producer does
+                reader.join(2000);
+            }
+            throw broken;
         } finally {
             if (reader != null) {
                 try {
