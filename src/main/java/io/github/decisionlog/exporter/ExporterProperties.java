@@ -83,6 +83,12 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @DefaultValue("660") String fileMode,
             @NotNull @DefaultValue("") String fileGroup,
             @NotNull @DefaultValue("64KB") DataSize maxRecordSize) {
+
+        @AssertTrue(message = "exporter.datagram.max-record-size must be at most " + LARGEST_RECORD + " (what a "
+                + "journal entry can hold)")
+        public boolean isMaxRecordSizeJournalable() {
+            return fitsAJournalEntry(maxRecordSize);
+        }
     }
 
     /**

@@ -93,18 +93,6 @@ public class Intake {
     }
 
     /**
-     * Checks and journals one record.
-     *
-     * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
-     * @param runId the audit run the record belongs to, or {@code null}
-     * @return the record's fields once it is in the journal, or {@code null} if it was rejected, filtered or dropped
-     */
-    public DecisionFields accept(String source, byte[] buf, int off, int len, String recordId, String runId) {
-        Outcome outcome = offer(source, buf, off, len, recordId, plain(runId));
-        return outcome.accepted() ? outcome.fields() : null;
-    }
-
-    /**
      * Checks, labels, filters, redacts and journals one record, and says what became of it.
      *
      * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
@@ -186,17 +174,9 @@ public class Intake {
         }
     }
 
-    /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */
-    public void reject(String source, RejectReason reason, String detail) {
-        if (reason == RejectReason.TOO_LARGE) {
-            counter("decisionlog.records.received", source, null, null).increment();
-        }
-        count(source, reason, detail);
-    }
-
     /**
-     * Like {@link #reject(String, RejectReason, String)}, with the record's bytes (for an over-long record, its first
-     * max-record-size bytes): with a rejects topic they are journaled for it.
+     * Counts and logs a record that was refused before it could be checked, such as an over-long one, with its bytes
+     * (for an over-long record, its first max-record-size bytes): with a rejects topic they are journaled for it.
      */
     public void reject(String source, RejectReason reason, String detail, byte[] buf, int off, int len) {
         if (reason == RejectReason.TOO_LARGE) {
