@@ -7,6 +7,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
 
@@ -22,7 +24,14 @@ final class RecordChecker {
      * them contend on one deque for every record.
      */
     private static final JsonFactory JSON = JsonFactory.builder().recyclerPool(JsonRecyclerPools.threadLocalPool())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(RecordChecker.MAX_DEPTH).build())
             .build();
+
+    /**
+     * The deepest nesting of arrays and objects a record may have (Jackson's default, said here): Kubernetes objects
+     * nest a few dozen levels; a deeper line is refused as {@code too_deep} before it costs more than one pass.
+     */
+    static final int MAX_DEPTH = 500;
 
     private final RedactionRules rules;
 
@@ -95,6 +104,9 @@ final class RecordChecker {
             }
             return new DecisionFields(eventType, id, message, kind, namespace, name, action, constraintKind,
                     constraintName, actions);
+        } catch (StreamConstraintsException e) {
+            boolean tooDeep = String.valueOf(e.getOriginalMessage()).contains("getMaxNestingDepth");
+            throw new Rejected(tooDeep ? RejectReason.TOO_DEEP : RejectReason.NOT_JSON, e.getOriginalMessage());
         } catch (JacksonException e) {
             throw new Rejected(RejectReason.NOT_JSON, e.getOriginalMessage());
         }

@@ -8,6 +8,8 @@ public enum RejectReason {
     NOT_UTF8("not_utf8"),
     /** The line does not parse as JSON. */
     NOT_JSON("not_json"),
+    /** Arrays and objects nest deeper than the exporter reads (500 levels). */
+    TOO_DEEP("too_deep"),
     /** The line is JSON, but not one object (an array, a string, two objects...). */
     NOT_OBJECT("not_object"),
     /** The journal is full and {@code exporter.journal.when-full} is {@code drop}; counted as dropped, not rejected. */

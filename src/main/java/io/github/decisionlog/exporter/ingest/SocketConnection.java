@@ -33,13 +33,20 @@ final class SocketConnection implements Runnable {
     private final StringBuilder replies = new StringBuilder();
     private long lines;
     private long acknowledgedLines;
+    private final LineMemory memory;
+    private final SocketMeters meters;
+    private final long idleTimeoutNanos;
     private volatile long drainDeadline; // 0 while running; set when the source stops
 
-    SocketConnection(AFUNIXSocket socket, Intake intake, int maxRecordBytes, boolean acknowledge) {
+    SocketConnection(AFUNIXSocket socket, Intake intake, int maxRecordBytes, boolean acknowledge, LineMemory memory,
+            SocketMeters meters, Duration idleTimeout) {
         this.socket = socket;
         this.intake = intake;
         this.plain = intake.plain(null);
         this.acknowledge = acknowledge;
+        this.memory = memory;
+        this.meters = meters;
+        this.idleTimeoutNanos = idleTimeout.toNanos();
         this.framer = new LineFramer(maxRecordBytes, new LineFramer.LineHandler() {
             @Override
             public void onLine(byte[] buf, int off, int len) {
@@ -57,7 +64,42 @@ final class SocketConnection implements Runnable {
                         head, off, len);
                 refused(RejectReason.TOO_LARGE);
             }
+        }, new LineFramer.Room() {
+            @Override
+            public void take() {
+                takeLineMemory();
+            }
+
+            @Override
+            public void giveBack() {
+                memory.giveBack();
+            }
         });
+    }
+
+    /** Thrown when a stopping source gives up waiting for line memory. */
+    private static final class GaveUpWaiting extends RuntimeException {
+        GaveUpWaiting() {
+            super("stopped while waiting for line memory", null, false, false);
+        }
+    }
+
+    /** Waits for room for one long line; meanwhile nothing more is read from this producer. */
+    private void takeLineMemory() {
+        try {
+            if (memory.take(0)) {
+                return;
+            }
+            meters.lineMemoryWait();
+            while (!memory.take(READ_TIMEOUT_MILLIS)) {
+                if (drainDeadline != 0 && System.nanoTime() - drainDeadline > 0) {
+                    throw new GaveUpWaiting();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GaveUpWaiting();
+        }
     }
 
     private void refused(RejectReason reason) {
@@ -71,6 +113,7 @@ final class SocketConnection implements Runnable {
         byte[] chunk = new byte[64 * 1024];
         try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+            long lastRead = System.nanoTime();
             while (true) {
                 int n;
                 try {
@@ -79,8 +122,15 @@ final class SocketConnection implements Runnable {
                     if (drainDeadline != 0) {
                         break; // stopping, and nothing more is buffered
                     }
+                    if (System.nanoTime() - lastRead > idleTimeoutNanos) {
+                        meters.closedIdle();
+                        log.debug("Closed a connection that sent nothing for {} (exporter.socket.idle-timeout)",
+                                Duration.ofNanos(idleTimeoutNanos));
+                        break;
+                    }
                     continue;
                 }
+                lastRead = System.nanoTime();
                 if (n < 0) {
                     framer.endOfStream();
                     acknowledge(out);
@@ -93,6 +143,9 @@ final class SocketConnection implements Runnable {
                     break;
                 }
             }
+        } catch (GaveUpWaiting e) {
+            log.warn("Closed a connection at shutdown that was waiting for line memory (exporter.socket.line-memory); "
+                    + "what the producer sent after its last acknowledged line was not accepted");
         } catch (IOException e) {
             log.debug("Connection ended: {}", e.toString());
         } catch (JournalClosedException e) {
@@ -100,6 +153,8 @@ final class SocketConnection implements Runnable {
                     + "last acknowledged line was not accepted");
         } catch (RuntimeException e) {
             log.error("Connection closed after an unexpected error", e);
+        } finally {
+            framer.release();
         }
     }
 

@@ -39,6 +39,8 @@ public class SocketSource implements SmartLifecycle {
     private final Set<SocketConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionNumber = new AtomicInteger();
     private final PeerCheck peers;
+    private final LineMemory lineMemory;
+    private final SocketMeters meters;
     private final RateLimitedLog refusedLog = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
     private volatile AFUNIXServerSocket server;
@@ -50,6 +52,8 @@ public class SocketSource implements SmartLifecycle {
         this.connectionSlots = new Semaphore(settings.maxConnections());
         intake.registerSource(SOURCE);
         this.peers = new PeerCheck(SOURCE, settings.allowedUids(), registry);
+        this.lineMemory = new LineMemory(settings.lineMemory().toBytes(), (int) settings.maxRecordSize().toBytes());
+        this.meters = new SocketMeters(SOURCE, registry, lineMemory);
         Gauge.builder("decisionlog.socket.connections", connections, Set::size)
                 .description("Open producer connections on the unix socket")
                 .register(registry);
@@ -77,18 +81,35 @@ public class SocketSource implements SmartLifecycle {
                 peers.isOpen() ? "" : ", uids " + settings.allowedUids());
     }
 
+    /** The first wait after a failed accept; it doubles with each failure in a row, up to {@link #MAX_BACKOFF_MILLIS}. */
+    static final long FIRST_BACKOFF_MILLIS = 10;
+    static final long MAX_BACKOFF_MILLIS = 1000;
+
     private void acceptLoop() {
         AFUNIXServerSocket s = server;
+        long backoff = 0;
         while (s != null && !s.isClosed()) {
             AFUNIXSocket socket;
             try {
                 socket = s.accept();
             } catch (IOException e) {
-                if (!s.isClosed()) {
-                    log.warn("Accepting a connection failed: {}", e.toString());
+                if (s.isClosed()) {
+                    break;
+                }
+                // such as EMFILE (no file descriptor left): retrying at once would only spin
+                backoff = backoff == 0 ? FIRST_BACKOFF_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                meters.acceptFailed();
+                refusedLog.warn("accept", "Accepting a connection failed ({}); trying again in {} ms", e.toString(),
+                        backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
                 continue;
             }
+            backoff = 0;
             if (!peers.allows(socket)) {
                 closeQuietly(socket);
                 continue;
@@ -101,7 +122,7 @@ public class SocketSource implements SmartLifecycle {
                 continue;
             }
             SocketConnection connection = new SocketConnection(socket, intake, (int) settings.maxRecordSize().toBytes(),
-                    settings.acknowledge());
+                    settings.acknowledge(), lineMemory, meters, settings.idleTimeout());
             connections.add(connection);
             Thread t = new Thread(() -> {
                 try {
