@@ -36,6 +36,7 @@ public final class ExporterProcess implements AutoCloseable {
     private int managementPort;
     private int starts;
     private List<String> jvmOptions = List.of("-Xmx512m", "-XX:+UseSerialGC");
+    private List<String> launcher = List.of();
 
     private ExporterProcess(Path dir, Map<String, String> settings) {
         this.dir = dir;
@@ -79,13 +80,19 @@ public final class ExporterProcess implements AutoCloseable {
         return this;
     }
 
+    /** Runs the JVM through {@code launcher}, such as {@code prlimit --nofile=300:300}, from the next start on. */
+    public synchronized ExporterProcess launcher(List<String> launcher) {
+        this.launcher = List.copyOf(launcher);
+        return this;
+    }
+
     /** Starts (or starts again, on the same journal and socket path) and waits until ready. */
     public synchronized ExporterProcess start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("exporter already running");
         }
         managementPort = FreePorts.next();
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(JavaProcesses.javaExecutable());
         command.addAll(jvmOptions);
         command.addAll(List.of("-Dchronicle.analytics.disable=true",
