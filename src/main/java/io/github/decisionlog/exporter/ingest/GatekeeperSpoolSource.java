@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 import io.github.decisionlog.exporter.ExporterProperties;
-import io.github.decisionlog.exporter.journal.Journal;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +54,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(GatekeeperSpoolSource.class);
 
     private final ExporterProperties.Gatekeeper settings;
-    private final Journal journal;
+    private final Intake intake;
     private final SpoolMetrics metrics;
     private final ExportFileReader reader;
     private final RateLimitedLog problemLog = new RateLimitedLog(log, Duration.ofSeconds(10));
@@ -70,10 +69,9 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
     /** Holds the admission segment being read, allocated on the first one; the reading thread only. */
     private byte[] buffer = new byte[0];
 
-    public GatekeeperSpoolSource(ExporterProperties properties, Intake intake, Journal journal,
-            MeterRegistry registry) {
+    public GatekeeperSpoolSource(ExporterProperties properties, Intake intake, MeterRegistry registry) {
         this.settings = properties.gatekeeper();
-        this.journal = journal;
+        this.intake = intake;
         if (settings.enabled()) {
             JournalPlacement.requireOutside(properties.journal().dir(), settings.exportPath());
         }
@@ -187,7 +185,7 @@ public class GatekeeperSpoolSource implements SmartLifecycle {
      * deleted it meanwhile, which is fine, its records are journaled.
      */
     void finish(ExportFile file, ExportFileReader.Result result) {
-        journal.sync();
+        intake.forceToDisk();
         if (!result.finished()) {
             log.info("Stopped in the middle of {}; it is read again from the start on the next start",
                     file.displayName());

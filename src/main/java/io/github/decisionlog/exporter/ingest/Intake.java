@@ -6,7 +6,6 @@ import java.util.function.Function;
 
 import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.ExporterProperties.Publish.KeyStrategy;
-import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.RecordMeta;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +24,7 @@ public class Intake {
 
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
 
-    private final Journal journal;
+    private final Channel channel;
     private final MeterRegistry registry;
     private final RecordChecker checker;
     private final RecordFilter filter;
@@ -44,8 +43,8 @@ public class Intake {
     private record SourceCounters(Counter received, Counter appended) {
     }
 
-    public Intake(Journal journal, MeterRegistry registry, ExporterProperties properties) {
-        this.journal = journal;
+    public Intake(Channel channel, MeterRegistry registry, ExporterProperties properties) {
+        this.channel = channel;
         this.registry = registry;
         this.checker = new RecordChecker(new RedactionRules(properties.redact()));
         this.filter = new RecordFilter(properties.filter());
@@ -145,7 +144,7 @@ public class Intake {
     }
 
     private boolean append(String source, RecordMeta meta, byte[] buf, int off, int len) {
-        if (journal.append(meta, buf, off, len) == Journal.DROPPED) {
+        if (!channel.append(meta, buf, off, len)) {
             rejectLog.warn("dropped", "Dropped a record from {}: the journal is full (exporter.journal.when-full=drop)",
                     source);
             return false;
@@ -155,7 +154,12 @@ public class Intake {
 
     /** Returns once what was accepted so far is as durable as {@code exporter.journal.sync} promises. */
     public void awaitDurable() {
-        journal.awaitDurable();
+        channel.awaitDurable();
+    }
+
+    /** Forces what was accepted so far onto the disk, whatever the sync setting: before a source deletes its input. */
+    public void forceToDisk() {
+        channel.forceToDisk();
     }
 
     /**
