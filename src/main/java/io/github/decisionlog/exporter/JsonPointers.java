@@ -11,7 +11,7 @@ import jakarta.validation.Payload;
 /** Every string of the list is a JSON Pointer (RFC 6901) that names a value inside a record. */
 @Target({ ElementType.FIELD, ElementType.PARAMETER, ElementType.METHOD, ElementType.RECORD_COMPONENT })
 @Retention(RetentionPolicy.RUNTIME)
-@Constraint(validatedBy = {}) // ingest.JsonPointersCheck, registered in META-INF/services
+@Constraint(validatedBy = {}) // ingest.check.JsonPointersCheck, registered in META-INF/services
 public @interface JsonPointers {
 
     String message() default "must hold JSON Pointers such as /input/review/object/data";

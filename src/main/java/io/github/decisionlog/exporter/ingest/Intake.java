@@ -1,5 +1,13 @@
 package io.github.decisionlog.exporter.ingest;
 
+import io.github.decisionlog.exporter.ingest.check.DecisionFields;
+import io.github.decisionlog.exporter.ingest.check.RecordChecker;
+import io.github.decisionlog.exporter.ingest.check.RecordFilter;
+import io.github.decisionlog.exporter.ingest.check.RedactionRules;
+import io.github.decisionlog.exporter.ingest.check.RedactionScan;
+import io.github.decisionlog.exporter.ingest.check.Redactor;
+import io.github.decisionlog.exporter.ingest.check.RejectReason;
+
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;

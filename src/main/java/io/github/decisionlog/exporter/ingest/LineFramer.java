@@ -7,10 +7,10 @@ package io.github.decisionlog.exporter.ingest;
  * {@link #UNRESERVED} bytes that buffer is kept and reused; a line that needs more first takes room (see
  * {@link Room}), and its larger buffer is dropped and the room given back once the line is handed over.
  */
-final class LineFramer {
+public final class LineFramer {
 
     /** Receives the lines; the bytes are only valid during the call. */
-    interface LineHandler {
+    public interface LineHandler {
         void onLine(byte[] buf, int off, int len);
 
         /** A line longer than the limit; {@code head} holds its first {@code maxLineBytes} bytes, valid during the call. */
@@ -21,14 +21,14 @@ final class LineFramer {
      * Memory shared with other framers: {@link #take()} waits until one long line may be gathered (or throws to give
      * up), {@link #giveBack()} returns it.
      */
-    interface Room {
+    public interface Room {
         void take();
 
         void giveBack();
     }
 
     /** The gathering buffer a framer keeps without taking room. */
-    static final int UNRESERVED = 64 * 1024;
+    public static final int UNRESERVED = 64 * 1024;
 
     private static final int INITIAL = 8192;
 
@@ -40,19 +40,19 @@ final class LineFramer {
     private boolean skipping;
     private boolean holdingRoom;
 
-    LineFramer(int maxLineBytes, LineHandler handler) {
+    public LineFramer(int maxLineBytes, LineHandler handler) {
         this(maxLineBytes, handler, null);
     }
 
     /** With {@code room}, a line longer than {@link #UNRESERVED} is gathered only in room taken from it. */
-    LineFramer(int maxLineBytes, LineHandler handler, Room room) {
+    public LineFramer(int maxLineBytes, LineHandler handler, Room room) {
         this.maxLineBytes = maxLineBytes;
         this.handler = handler;
         this.room = room;
     }
 
     /** Feeds {@code len} bytes read from the stream. */
-    void feed(byte[] chunk, int off, int len) {
+    public void feed(byte[] chunk, int off, int len) {
         int end = off + len;
         int pos = off;
         while (pos < end) {
@@ -93,7 +93,7 @@ final class LineFramer {
     }
 
     /** The stream ended: a last line without its newline still counts. */
-    void endOfStream() {
+    public void endOfStream() {
         int gathered = skipping ? 0 : partialLen;
         partialLen = 0;
         skipping = false;
@@ -107,7 +107,7 @@ final class LineFramer {
     }
 
     /** Drops what was gathered and gives back any room held: the stream is abandoned. */
-    void release() {
+    public void release() {
         partialLen = 0;
         skipping = false;
         lineDone();
