@@ -1,7 +1,5 @@
 package io.github.decisionlog.exporter;
 
-import io.github.decisionlog.exporter.observe.InspectCommand;
-
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,15 +7,20 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Takes policy decision logs from the pod it runs in and forwards every one of them to Kafka. With {@code inspect} as
- * first argument it only prints what a journal holds (see {@link InspectCommand}).
+ * first argument it only prints what a journal holds (an {@link ExporterCommand}, {@code observe.InspectCommand}).
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class ExporterApplication {
 
     public static void main(String[] args) throws java.io.IOException {
-        if (args.length > 0 && args[0].equals("inspect")) {
-            System.exit(InspectCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        if (args.length > 0) {
+            for (ExporterCommand command : java.util.ServiceLoader.load(ExporterCommand.class)) {
+                if (command.name().equals(args[0])) {
+                    System.exit(command.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out,
+                            System.err));
+                }
+            }
         }
         // in Gatekeeper's controller-manager pods the only writable volume is Gatekeeper's export volume, where
         // java.io.tmpdir (junixsocket's native library, Tomcat's work files) is a directory of the exporter's own

@@ -50,6 +50,10 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param maxConnections connections beyond this many are closed at once, with a log line
      * @param acknowledge write {@code ack <n>} lines back, so producers know what is durably accepted
      * @param allowedUids when not empty, only peers running as one of these uids may connect
+     * @param lineMemory the heap that lines longer than 64 KB may take while they are read and checked, shared by all
+     *        connections; each such line counts as max-record-size, and a connection that finds no room waits
+     * @param idleTimeout a connection that sent nothing for this long is closed, so that idle ones do not keep every
+     *        slot
      */
     public record Socket(@DefaultValue("true") boolean enabled,
             @NotNull @DefaultValue("/tmp/decision-log-exporter/decisions.sock") Path path,
@@ -59,12 +63,25 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("1MB") DataSize maxRecordSize,
             @Min(1) @DefaultValue("64") int maxConnections,
             @DefaultValue("false") boolean acknowledge,
-            @NotNull @DefaultValue List<Long> allowedUids) {
+            @NotNull @DefaultValue List<Long> allowedUids,
+            @NotNull @DefaultValue("8MB") DataSize lineMemory,
+            @NotNull @DefaultValue("5m") Duration idleTimeout) {
 
         @AssertTrue(message = "exporter.socket.max-record-size must be at most " + LARGEST_RECORD + " (what a journal "
                 + "entry can hold)")
         public boolean isMaxRecordSizeJournalable() {
             return fitsAJournalEntry(maxRecordSize);
+        }
+
+        @AssertTrue(message = "exporter.socket.line-memory must be at least exporter.socket.max-record-size (one "
+                + "line of that size must fit)")
+        public boolean isLineMemoryEnoughForALine() {
+            return lineMemory == null || maxRecordSize == null || lineMemory.compareTo(maxRecordSize) >= 0;
+        }
+
+        @AssertTrue(message = "exporter.socket.idle-timeout must be positive")
+        public boolean isIdleTimeoutPositive() {
+            return idleTimeout == null || !(idleTimeout.isNegative() || idleTimeout.isZero());
         }
     }
 
@@ -83,6 +100,12 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @DefaultValue("660") String fileMode,
             @NotNull @DefaultValue("") String fileGroup,
             @NotNull @DefaultValue("64KB") DataSize maxRecordSize) {
+
+        @AssertTrue(message = "exporter.datagram.max-record-size must be at most " + LARGEST_RECORD + " (what a "
+                + "journal entry can hold)")
+        public boolean isMaxRecordSizeJournalable() {
+            return fitsAJournalEntry(maxRecordSize);
+        }
     }
 
     /**

@@ -68,6 +68,8 @@ class BadSettingsTest {
                 .contains("exporter.socket.max-record-size must be at most 1984KB");
         assertThat(startupFailure(Map.of("exporter.gatekeeper.max-record-size", "2MB")))
                 .contains("exporter.gatekeeper.max-record-size must be at most 1984KB");
+        assertThat(startupFailure(Map.of("exporter.datagram.max-record-size", "2MB")))
+                .contains("exporter.datagram.max-record-size must be at most 1984KB");
     }
 
     @Test

@@ -1,12 +1,19 @@
 package io.github.decisionlog.exporter.ingest;
 
+import io.github.decisionlog.exporter.ingest.check.DecisionFields;
+import io.github.decisionlog.exporter.ingest.check.RecordChecker;
+import io.github.decisionlog.exporter.ingest.check.RecordFilter;
+import io.github.decisionlog.exporter.ingest.check.RedactionRules;
+import io.github.decisionlog.exporter.ingest.check.RedactionScan;
+import io.github.decisionlog.exporter.ingest.check.Redactor;
+import io.github.decisionlog.exporter.ingest.check.RejectReason;
+
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.ExporterProperties.Publish.KeyStrategy;
-import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.journal.RecordMeta;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +32,7 @@ public class Intake {
 
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
 
-    private final Journal journal;
+    private final Channel channel;
     private final MeterRegistry registry;
     private final RecordChecker checker;
     private final RecordFilter filter;
@@ -44,8 +51,8 @@ public class Intake {
     private record SourceCounters(Counter received, Counter appended) {
     }
 
-    public Intake(Journal journal, MeterRegistry registry, ExporterProperties properties) {
-        this.journal = journal;
+    public Intake(Channel channel, MeterRegistry registry, ExporterProperties properties) {
+        this.channel = channel;
         this.registry = registry;
         this.checker = new RecordChecker(new RedactionRules(properties.redact()));
         this.filter = new RecordFilter(properties.filter());
@@ -90,18 +97,6 @@ public class Intake {
     /** The record's own event type, the key the key strategy picks, and the given run id. */
     public Labeler plain(String runId) {
         return fields -> new Label(fields.eventType(), key(fields), runId);
-    }
-
-    /**
-     * Checks and journals one record.
-     *
-     * @param recordId the source's stable id for the record, or {@code null} to derive one from the journal position
-     * @param runId the audit run the record belongs to, or {@code null}
-     * @return the record's fields once it is in the journal, or {@code null} if it was rejected, filtered or dropped
-     */
-    public DecisionFields accept(String source, byte[] buf, int off, int len, String recordId, String runId) {
-        Outcome outcome = offer(source, buf, off, len, recordId, plain(runId));
-        return outcome.accepted() ? outcome.fields() : null;
     }
 
     /**
@@ -157,7 +152,7 @@ public class Intake {
     }
 
     private boolean append(String source, RecordMeta meta, byte[] buf, int off, int len) {
-        if (journal.append(meta, buf, off, len) == Journal.DROPPED) {
+        if (!channel.append(meta, buf, off, len)) {
             rejectLog.warn("dropped", "Dropped a record from {}: the journal is full (exporter.journal.when-full=drop)",
                     source);
             return false;
@@ -167,7 +162,12 @@ public class Intake {
 
     /** Returns once what was accepted so far is as durable as {@code exporter.journal.sync} promises. */
     public void awaitDurable() {
-        journal.awaitDurable();
+        channel.awaitDurable();
+    }
+
+    /** Forces what was accepted so far onto the disk, whatever the sync setting: before a source deletes its input. */
+    public void forceToDisk() {
+        channel.forceToDisk();
     }
 
     /**
@@ -186,17 +186,9 @@ public class Intake {
         }
     }
 
-    /** Counts and logs a record that was refused before it could be checked, such as an over-long line. */
-    public void reject(String source, RejectReason reason, String detail) {
-        if (reason == RejectReason.TOO_LARGE) {
-            counter("decisionlog.records.received", source, null, null).increment();
-        }
-        count(source, reason, detail);
-    }
-
     /**
-     * Like {@link #reject(String, RejectReason, String)}, with the record's bytes (for an over-long record, its first
-     * max-record-size bytes): with a rejects topic they are journaled for it.
+     * Counts and logs a record that was refused before it could be checked, such as an over-long one, with its bytes
+     * (for an over-long record, its first max-record-size bytes): with a rejects topic they are journaled for it.
      */
     public void reject(String source, RejectReason reason, String detail, byte[] buf, int off, int len) {
         if (reason == RejectReason.TOO_LARGE) {

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * Logs at most one warning per key and interval, and says how many were held back in between, so that a producer
  * sending garbage in a loop cannot flood the log.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
 
     private final Logger log;
     private final long intervalNanos;
@@ -21,12 +21,12 @@ final class RateLimitedLog {
         final AtomicLong suppressed = new AtomicLong();
     }
 
-    RateLimitedLog(Logger log, Duration interval) {
+    public RateLimitedLog(Logger log, Duration interval) {
         this.log = log;
         this.intervalNanos = interval.toNanos();
     }
 
-    void warn(String key, String format, Object... args) {
+    public void warn(String key, String format, Object... args) {
         Window w = windows.computeIfAbsent(key, k -> new Window());
         long now = System.nanoTime();
         long next = w.nextAllowed.get();

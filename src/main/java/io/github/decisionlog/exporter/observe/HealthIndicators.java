@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.github.decisionlog.exporter.ExporterProperties;
-import io.github.decisionlog.exporter.ingest.DatagramSource;
-import io.github.decisionlog.exporter.ingest.GatekeeperSpoolSource;
-import io.github.decisionlog.exporter.ingest.SocketSource;
+import io.github.decisionlog.exporter.ingest.socket.DatagramSource;
+import io.github.decisionlog.exporter.ingest.gatekeeper.GatekeeperSpoolSource;
+import io.github.decisionlog.exporter.ingest.socket.SocketSource;
 import io.github.decisionlog.exporter.journal.Journal;
 import io.github.decisionlog.exporter.publish.Publisher;
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 import ch.qos.logback.classic.Level;
+import io.github.decisionlog.exporter.ExporterCommand;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -34,6 +35,19 @@ public final class InspectCommand {
             + "[--from INDEX|start|unacknowledged] [--limit N]";
 
     private static final JsonFactory JSON = new JsonFactory();
+
+    /** {@code inspect ...} as a command of the jar, found by {@link ExporterCommand}'s service loader. */
+    public static final class AsCommand implements ExporterCommand {
+        @Override
+        public String name() {
+            return "inspect";
+        }
+
+        @Override
+        public int run(String[] args, PrintStream out, PrintStream err) {
+            return InspectCommand.run(args, out, err);
+        }
+    }
 
     private InspectCommand() {
     }

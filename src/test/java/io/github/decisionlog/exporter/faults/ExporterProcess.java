@@ -35,6 +35,8 @@ public final class ExporterProcess implements AutoCloseable {
     private Process process;
     private int managementPort;
     private int starts;
+    private List<String> jvmOptions = List.of("-Xmx512m", "-XX:+UseSerialGC");
+    private List<String> launcher = List.of();
 
     private ExporterProcess(Path dir, Map<String, String> settings) {
         this.dir = dir;
@@ -72,15 +74,28 @@ public final class ExporterProcess implements AutoCloseable {
         return exporter;
     }
 
+    /** Replaces the heap and GC options ({@code -Xmx512m -XX:+UseSerialGC}) for the next start; returns {@code this}. */
+    public synchronized ExporterProcess jvmOptions(List<String> options) {
+        this.jvmOptions = List.copyOf(options);
+        return this;
+    }
+
+    /** Runs the JVM through {@code launcher}, such as {@code prlimit --nofile=300:300}, from the next start on. */
+    public synchronized ExporterProcess launcher(List<String> launcher) {
+        this.launcher = List.copyOf(launcher);
+        return this;
+    }
+
     /** Starts (or starts again, on the same journal and socket path) and waits until ready. */
     public synchronized ExporterProcess start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("exporter already running");
         }
         managementPort = FreePorts.next();
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(JavaProcesses.javaExecutable());
-        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Dchronicle.analytics.disable=true",
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Dchronicle.analytics.disable=true",
                 "-Djava.io.tmpdir=" + dir.resolve("tmp"))); // created by the exporter, as in the chart's pods
         command.addAll(JavaProcesses.newerJdkFlags());
         command.addAll(List.of("-jar", jar().toString()));

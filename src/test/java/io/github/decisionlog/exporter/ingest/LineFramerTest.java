@@ -1,5 +1,6 @@
 package io.github.decisionlog.exporter.ingest;
 
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,5 +86,53 @@ class LineFramerTest {
         feed("ghijklmnop\n{}\n");
         assertThat(heads).containsExactly("abcdefghij");
         assertThat(lines).containsExactly("{}");
+    }
+
+    @Test
+    void onlyALineLongerThanOneReadTakesRoomAndGivesItBackOnceHandedOver() {
+        java.util.concurrent.atomic.AtomicLong free = new java.util.concurrent.atomic.AtomicLong(1 << 20);
+        List<Integer> lengths = new ArrayList<>();
+        List<Long> freeDuringLine = new ArrayList<>();
+        LineFramer shared = new LineFramer(1 << 20, new LineFramer.LineHandler() {
+            @Override
+            public void onLine(byte[] buf, int off, int len) {
+                lengths.add(len);
+                freeDuringLine.add(free.get());
+            }
+
+            @Override
+            public void onTooLong(byte[] head, int off, int len) {
+                lengths.add(-len);
+                freeDuringLine.add(free.get());
+            }
+        }, new LineFramer.Room() {
+            @Override
+            public void take() {
+                assertThat(free.getAndSet(0)).as("room free").isEqualTo(1 << 20);
+            }
+
+            @Override
+            public void giveBack() {
+                free.set(1 << 20);
+            }
+        });
+        byte[] small = "{\"a\":1}\n{\"b\"".getBytes(StandardCharsets.UTF_8);
+        shared.feed(small, 0, small.length);
+        byte[] rest = ":2}\n".getBytes(StandardCharsets.UTF_8);
+        shared.feed(rest, 0, rest.length);
+        byte[] big = new byte[200_000];
+        java.util.Arrays.fill(big, (byte) 'x');
+        for (int off = 0; off < big.length; off += 64 * 1024) {
+            shared.feed(big, off, Math.min(64 * 1024, big.length - off)); // a line spread over four reads
+        }
+        shared.feed(new byte[] {'\n'}, 0, 1);
+        byte[] huge = new byte[(1 << 20) + 10];
+        java.util.Arrays.fill(huge, (byte) 'y');
+        huge[huge.length - 1] = '\n';
+        shared.feed(huge, 0, huge.length);
+
+        assertThat(lengths).containsExactly(7, 7, 200_000, -(1 << 20));
+        assertThat(freeDuringLine).containsExactly(1L << 20, 1L << 20, 0L, 0L);
+        assertThat(free.get()).as("given back").isEqualTo(1 << 20);
     }
 }
