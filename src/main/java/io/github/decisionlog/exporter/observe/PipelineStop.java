@@ -1,8 +1,9 @@
-package io.github.decisionlog.exporter;
+package io.github.decisionlog.exporter.observe;
 
 import java.util.Comparator;
 import java.util.List;
 
+import io.github.decisionlog.exporter.ExporterApplication;
 import io.github.decisionlog.exporter.journal.Journal;
 
 import org.springframework.context.ApplicationContext;
@@ -13,10 +14,11 @@ import org.springframework.core.Ordered;
 import org.springframework.stereotype.Component;
 
 /**
- * Stops the sources and then the publisher (which drains the backlog to Kafka) as soon as the context starts to close,
- * before anything else closes: Spring Boot closes the management server when the context closes, before the lifecycle
- * beans stop, and during a drain of up to {@code exporter.publish.drain-timeout} the health probes and
- * {@code /actuator/prometheus} must still answer. The journal is left to the lifecycle, which closes it last.
+ * Keeps health and metrics answering while the pipeline stops: stops the sources and then the publisher (which drains
+ * the backlog to Kafka) as soon as the context starts to close, before anything else closes. Spring Boot closes the
+ * management server when the context closes, before the lifecycle beans stop, and during a drain of up to
+ * {@code exporter.publish.drain-timeout} the health probes and {@code /actuator/prometheus} must still answer. The
+ * journal is left to the lifecycle, which closes it last.
  */
 @Component
 class PipelineStop implements ApplicationListener<ContextClosedEvent>, Ordered {
