@@ -351,7 +351,7 @@ public class Publisher implements SmartLifecycle {
                 continue;
             }
             boolean sent = fill(reader);
-            boolean done = commitIfDue(reader);
+            boolean done = commitIfDue(reader, sent);
             if (!sent && !done) {
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
             }
@@ -376,6 +376,8 @@ public class Publisher implements SmartLifecycle {
             try {
                 long position = tx.open();
                 catchUp(reader, position);
+                log.info("Publishing in transactions as {}, after journal index {} (committed in {})",
+                        tx.transactionalId(), Long.toHexString(journal.acknowledgedIndex()), settings.offsetsTopic());
                 if (kafkaDown) {
                     kafkaDown = false;
                     log.info("Kafka accepts transactions again; {} records wait in the journal",
@@ -443,13 +445,13 @@ public class Publisher implements SmartLifecycle {
 
     /**
      * Commits the open transaction when it is due: {@code transaction-interval} after it began, {@code
-     * transaction-records} sent, the window full, a probe sent, or a stop under way.
+     * transaction-records} sent, the window full, a probe sent, or a stop under way and the journal read to its end.
      */
-    private boolean commitIfDue(JournalReader reader) {
+    private boolean commitIfDue(JournalReader reader, boolean sent) {
         if (window.isEmpty()) {
             return false;
         }
-        boolean due = probing || !running || pending != null || pendingUndecodable != null
+        boolean due = probing || !running && !sent || pending != null || pendingUndecodable != null
                 || window.size() >= settings.transactionRecords()
                 || !tx.isOpen() || System.nanoTime() - tx.beganAt() >= settings.transactionInterval().toNanos();
         if (!due) {
@@ -461,6 +463,9 @@ public class Publisher implements SmartLifecycle {
     /** Waits for every send of the transaction, commits it with the position of its last record, acknowledges. */
     private boolean commit(JournalReader reader) {
         while (!window.settled() && !window.failed()) {
+            if (!active()) {
+                return false; // stopping, and the drain deadline passed: the stop aborts it
+            }
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
         if (window.failed()) {
@@ -489,7 +494,9 @@ public class Publisher implements SmartLifecycle {
     private boolean recoverTransaction(JournalReader reader, Throwable commitError) {
         Window.Slot failedSlot = window.firstFailed();
         Throwable cause = commitError != null ? commitError : failedSlot != null ? failedSlot.error : null;
-        if (Transactions.isFencing(cause) || window.anyError(Transactions::isFencing)) {
+        if (Transactions.isFencing(cause) || window.anyError(Transactions::isFencing)
+                || (Transactions.isEpochError(cause) || window.anyError(Transactions::isEpochError))
+                        && tx.confirmFenced()) {
             fenced(cause);
             return false;
         }

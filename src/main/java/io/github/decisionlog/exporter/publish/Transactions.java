@@ -44,15 +44,46 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class Transactions {
 
-    /** The ways the broker says another producer with the same transactional id has taken over. */
+    /**
+     * The ways the broker says this producer may no longer write with its transactional id: another producer with
+     * the same id registered after it, or the id is not allowed. {@link InvalidProducerEpochException} is not here:
+     * the coordinator also answers so when it aborted a transaction that ran past {@code transaction.timeout.ms}
+     * (a long outage); {@link #confirmFenced} tells the two apart.
+     */
     static boolean isFencing(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ProducerFencedException || c instanceof InvalidProducerEpochException
-                    || c instanceof TransactionalIdAuthorizationException) {
+            if (c instanceof ProducerFencedException || c instanceof TransactionalIdAuthorizationException) {
                 return true;
             }
         }
         return false;
+    }
+
+    static boolean isEpochError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * After an {@link InvalidProducerEpochException}: aborts with the same producer, as the client asks; a fenced
+     * producer then gets {@link ProducerFencedException}. True if it did.
+     */
+    boolean confirmFenced() {
+        if (producer == null) {
+            return false;
+        }
+        try {
+            producer.abortTransaction();
+            return false;
+        } catch (RuntimeException e) {
+            return isFencing(e);
+        } finally {
+            open = false;
+        }
     }
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
