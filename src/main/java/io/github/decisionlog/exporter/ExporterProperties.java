@@ -171,6 +171,14 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
      * @param key what the Kafka key is made of
      * @param headers which headers the records carry
      * @param ceSource with CloudEvents headers, the {@code ce_source}; {@code {source}} is replaced by the source
+     * @param delivery {@code at-least-once}: an idempotent producer, duplicates possible after a crash;
+     *        {@code exactly-once}: a transactional producer that commits the journal position with the records, for
+     *        consumers that read with {@code isolation.level=read_committed}
+     * @param transactionInterval with exactly-once, a transaction ends at the latest this long after it began
+     * @param transactionRecords with exactly-once, a transaction ends at the latest after this many records
+     * @param offsetsTopic with exactly-once, the compacted topic that holds the journal position committed with each
+     *        transaction, keyed by the journal id; created (cleanup.policy=compact) if missing and allowed
+     * @param transactionalIdPrefix with exactly-once, the transactional id is this prefix and the journal id
      */
     public record Publish(@NotBlank @DefaultValue("gatekeeper-decisions") String topic,
             @Min(1) @DefaultValue("8192") int maxInFlight,
@@ -184,7 +192,15 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("") String rejectsTopic,
             @NotNull @DefaultValue("resource") KeyStrategy key,
             @NotNull @DefaultValue("plain") HeaderStyle headers,
-            @NotBlank @DefaultValue("/decision-log-exporter/{source}") String ceSource) {
+            @NotBlank @DefaultValue("/decision-log-exporter/{source}") String ceSource,
+            @NotNull @DefaultValue("at-least-once") Delivery delivery,
+            @NotNull @DefaultValue("100ms") Duration transactionInterval,
+            @Min(1) @DefaultValue("5000") int transactionRecords,
+            @NotBlank @DefaultValue("decision-log-exporter-offsets") String offsetsTopic,
+            @NotNull @DefaultValue("decision-log-exporter-") String transactionalIdPrefix) {
+
+        /** What a consumer can count on: every record at least once, or exactly once with read_committed. */
+        public enum Delivery { AT_LEAST_ONCE, EXACTLY_ONCE }
 
         /** What the Kafka key is made of; every record of one key lands in one partition, in order. */
         public enum KeyStrategy { RESOURCE, CONSTRAINT, RECORD_ID, NONE }

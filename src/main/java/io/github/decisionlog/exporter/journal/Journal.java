@@ -207,8 +207,16 @@ public class Journal implements SmartLifecycle {
     }
 
     /** Index of the last acknowledged record, or {@link #NO_RECORD} when none is. */
-    long acknowledgedIndex() {
+    public long acknowledgedIndex() {
         return store.acknowledgedIndex();
+    }
+
+    /**
+     * The journal's own id (its {@code journal.id} file): the same for as long as the journal directory lives, and
+     * for a copy of it. With exactly-once delivery the publisher's transactional id and its position record's key.
+     */
+    public String id() {
+        return store.journalId();
     }
 
     /** Records appended since start. */

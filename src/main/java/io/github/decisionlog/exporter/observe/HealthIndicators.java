@@ -53,6 +53,10 @@ class HealthIndicators {
             if (!publisher.isAlive()) {
                 return Health.down().withDetail("reason", "the publisher thread has ended").build();
             }
+            String stopped = publisher.stoppedReason();
+            if (stopped != null) { // UP: a restart would only fence the exporter that took over, and so on
+                return Health.up().withDetail("publishing", "stopped").withDetail("reason", stopped).build();
+            }
             Duration sinceProgress = Duration.ofMillis(System.currentTimeMillis() - publisher.lastProgressAt());
             boolean stuck = journal.backlogRecords() > 0 && kafka.state().reachable()
                     && sinceProgress.compareTo(stuckAfter) > 0;

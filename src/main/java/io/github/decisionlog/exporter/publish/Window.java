@@ -118,6 +118,32 @@ final class Window {
         return failed;
     }
 
+    /** The newest slot, or {@code null}. */
+    Slot last() {
+        return slots.peekLast();
+    }
+
+    /** The first failed slot, or {@code null}. */
+    Slot firstFailed() {
+        for (Slot slot : slots) {
+            if (slot.error != null) {
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    /** True if any slot failed with an error that {@code test} accepts. */
+    boolean anyError(java.util.function.Predicate<Throwable> test) {
+        for (Slot slot : slots) {
+            Throwable e = slot.error;
+            if (e != null && test.test(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The first failed slot's error, or {@code null}. */
     Throwable firstError() {
         for (Slot slot : slots) {

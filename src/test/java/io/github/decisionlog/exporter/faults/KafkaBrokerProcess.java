@@ -79,6 +79,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         lines.put("offsets.topic.num.partitions", "1");
         lines.put("transaction.state.log.replication.factor", "1");
         lines.put("transaction.state.log.min.isr", "1");
+        lines.put("transaction.state.log.num.partitions", "4"); // 50 by default: a minute to create on 2 cores
         lines.put("share.coordinator.state.topic.replication.factor", "1");
         lines.put("share.coordinator.state.topic.min.isr", "1");
         lines.put("group.initial.rebalance.delay.ms", "0");

@@ -24,7 +24,8 @@ class KafkaRecordsTest {
     private static KafkaRecords records(KeyStrategy key, HeaderStyle headers, String rejectsTopic) {
         return new KafkaRecords(new ExporterProperties.Publish("decisions", 10, null, Duration.ofMillis(1),
                 Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofMillis(1), "", 1, rejectsTopic, key, headers,
-                "/decision-log-exporter/{source}"));
+                "/decision-log-exporter/{source}", ExporterProperties.Publish.Delivery.AT_LEAST_ONCE,
+                Duration.ofMillis(100), 5000, "offsets", "p-"));
     }
 
     private static String header(ProducerRecord<byte[], byte[]> r, String name) {

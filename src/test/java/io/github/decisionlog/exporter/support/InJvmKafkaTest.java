@@ -19,6 +19,9 @@ public abstract class InJvmKafkaTest {
     @BeforeAll
     static void startBroker() {
         broker = new EmbeddedKafkaKraftBroker(1, 1);
+        // one broker: the transaction state log must fit on it (exactly-once delivery)
+        broker.brokerProperties(java.util.Map.of("transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1", "transaction.state.log.num.partitions", "4"));
         broker.afterPropertiesSet();
     }
 

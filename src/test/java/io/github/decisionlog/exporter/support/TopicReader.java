@@ -37,7 +37,14 @@ public final class TopicReader {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected,
             Duration timeout) {
+        return readAll(bootstrap, topic, expected, timeout, "read_uncommitted");
+    }
+
+    /** As {@link #readAll(String, String, int, Duration)}, with {@code isolation.level} read_committed or not. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected,
+            Duration timeout, String isolationLevel) {
         Properties props = new Properties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
