@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** A bad setting stops start-up with a message that names it; no broker is needed to get that far. */
 class BadSettingsTest {
@@ -17,15 +16,8 @@ class BadSettingsTest {
     @TempDir
     Path dir;
 
-    /** Every message of the failure and its causes, the way the start-up failure report shows them. */
     private String startupFailure(Map<String, Object> settings) {
-        Throwable failure = catchThrowable(() -> ExporterRun.start(dir, "localhost:1", "unused", settings).close());
-        assertThat(failure).as("start-up fails").isNotNull();
-        StringBuilder messages = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            messages.append(t.getMessage()).append('\n');
-        }
-        return messages.toString();
+        return ExporterRun.startupFailure(dir, settings);
     }
 
     @Test

@@ -42,6 +42,21 @@ public final class ExporterRun implements AutoCloseable {
         return new ExporterRun(context, Path.of(props.get("exporter.socket.path").toString()));
     }
 
+    /**
+     * Starts an exporter that must fail to start (no broker is needed to get that far) and returns every message of
+     * the failure and its causes, the way the start-up failure report shows them.
+     */
+    public static String startupFailure(Path dir, Map<String, Object> settings) {
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(
+                () -> start(dir, "localhost:1", "unused", settings).close());
+        org.assertj.core.api.Assertions.assertThat(failure).as("start-up fails").isNotNull();
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        return messages.toString();
+    }
+
     public static ExporterRun start(Path dir, String bootstrapServers, String topic) {
         return start(dir, bootstrapServers, topic, Map.of());
     }
