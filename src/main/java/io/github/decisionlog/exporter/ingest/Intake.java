@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.github.decisionlog.exporter.ExporterProperties;
-import io.github.decisionlog.exporter.ExporterProperties.Publish.KeyStrategy;
 import io.github.decisionlog.exporter.journal.RecordMeta;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,7 +36,6 @@ public class Intake {
     private final RecordChecker checker;
     private final RecordFilter filter;
     private final Redactor redactor;
-    private final KeyStrategy keyStrategy;
     private final boolean journalRejects;
     private final ThreadLocal<RedactionScan> scans = ThreadLocal.withInitial(RedactionScan::new);
     private final RateLimitedLog rejectLog = new RateLimitedLog(log, Duration.ofSeconds(10));
@@ -57,7 +55,6 @@ public class Intake {
         this.checker = new RecordChecker(new RedactionRules(properties.redact()));
         this.filter = new RecordFilter(properties.filter());
         this.redactor = new Redactor(properties.redact());
-        this.keyStrategy = properties.publish().key();
         this.journalRejects = !properties.publish().rejectsTopic().isBlank();
     }
 
@@ -81,8 +78,11 @@ public class Intake {
         }
     }
 
-    /** How a source names a record in the journal. */
-    public record Label(String eventType, String key, String runId) {
+    /**
+     * How a source names a record in the journal: its event type, the keys {@code exporter.publish.key} chooses from
+     * when the record is published, and its run.
+     */
+    public record Label(String eventType, String resourceKey, String constraintKey, String runId) {
     }
 
     /**
@@ -94,9 +94,9 @@ public class Intake {
         Label label(DecisionFields fields);
     }
 
-    /** The record's own event type, the key the key strategy picks, and the given run id. */
-    public Labeler plain(String runId) {
-        return fields -> new Label(fields.eventType(), key(fields), runId);
+    /** The record's own event type and keys, and the given run id. */
+    public static Labeler plain(String runId) {
+        return fields -> new Label(fields.eventType(), fields.resourceKey(), fields.constraintKey(), runId);
     }
 
     /**
@@ -133,22 +133,13 @@ public class Intake {
             redacted = r.count();
             counter("decisionlog.records.redacted", source, null, null).increment();
         }
-        RecordMeta meta = new RecordMeta(source, recordId, label.eventType(), label.key(), label.runId(), null,
-                redacted);
+        RecordMeta meta = new RecordMeta(source, recordId, label.eventType(), label.resourceKey(),
+                label.constraintKey(), label.runId(), null, redacted);
         if (!append(source, meta, buf, off, len)) {
             return new Outcome(null, RejectReason.JOURNAL_FULL);
         }
         sourceCounters.appended().increment();
         return new Outcome(fields, null);
-    }
-
-    /** The key the key strategy picks for a record. */
-    public String key(DecisionFields fields) {
-        return switch (keyStrategy) {
-            case RESOURCE -> fields.resourceKey();
-            case CONSTRAINT -> fields.constraintKey();
-            case RECORD_ID, NONE -> null; // the record id is known once journaled; the publisher adds it
-        };
     }
 
     private boolean append(String source, RecordMeta meta, byte[] buf, int off, int len) {

@@ -8,13 +8,16 @@ import net.openhft.chronicle.bytes.Bytes;
  * The layout of one journal entry: a format byte, the receive time, the metadata, then the bytes. Format 2 added the
  * reject reason and the redaction count. Format 3 stores each metadata string as its UTF-8 byte length and bytes,
  * which read back with one copy, instead of Chronicle's UTF-8 strings, whose decoding char by char was a sixth of
- * the publisher thread's time. Entries of formats 1 and 2, written before, are still read.
+ * the publisher thread's time. Format 4 keeps both the resource key and the constraint key, so that the Kafka key is
+ * chosen at publish time; formats 1 to 3 kept the one key chosen at ingest, which is read back as both. Entries of
+ * every earlier format are still read.
  */
 final class EntryCodec {
 
     private static final byte FORMAT_1 = 1;
     private static final byte FORMAT_2 = 2;
     private static final byte FORMAT_3 = 3;
+    private static final byte FORMAT_4 = 4;
 
     private EntryCodec() {
     }
@@ -22,18 +25,35 @@ final class EntryCodec {
     /** Writes an entry and returns its size in bytes. */
     static int write(Bytes<?> out, long receivedAtMillis, RecordMeta meta, byte[] buf, int off, int len) {
         long start = out.writePosition();
-        out.writeByte(FORMAT_3);
+        out.writeByte(FORMAT_4);
         out.writeLong(receivedAtMillis);
         writeString(out, meta.source());
         writeString(out, meta.recordId());
         writeString(out, meta.eventType());
-        writeString(out, meta.key());
+        writeString(out, meta.resourceKey());
+        writeString(out, meta.constraintKey());
         writeString(out, meta.runId());
         writeString(out, meta.rejectReason());
         out.writeStopBit(meta.redacted());
         out.writeInt(len);
         out.write(buf, off, len);
         return (int) (out.writePosition() - start);
+    }
+
+    /** Writes an entry in format 3 with {@code key} as its one key, as exporters before format 4 did; for tests. */
+    static void writeFormat3(Bytes<?> out, long receivedAtMillis, RecordMeta meta, String key, byte[] buf, int off,
+            int len) {
+        out.writeByte(FORMAT_3);
+        out.writeLong(receivedAtMillis);
+        writeString(out, meta.source());
+        writeString(out, meta.recordId());
+        writeString(out, meta.eventType());
+        writeString(out, key);
+        writeString(out, meta.runId());
+        writeString(out, meta.rejectReason());
+        out.writeStopBit(meta.redacted());
+        out.writeInt(len);
+        out.write(buf, off, len);
     }
 
     /** Length + 1 (0 for null), then the UTF-8 bytes. */
@@ -66,7 +86,7 @@ final class EntryCodec {
         out.writeUtf8(meta.source());
         out.writeUtf8(meta.recordId());
         out.writeUtf8(meta.eventType());
-        out.writeUtf8(meta.key());
+        out.writeUtf8(meta.resourceKey());
         out.writeUtf8(meta.runId());
         out.writeUtf8(meta.rejectReason());
         out.writeStopBit(meta.redacted());
@@ -81,7 +101,7 @@ final class EntryCodec {
         out.writeUtf8(meta.source());
         out.writeUtf8(meta.recordId());
         out.writeUtf8(meta.eventType());
-        out.writeUtf8(meta.key());
+        out.writeUtf8(meta.resourceKey());
         out.writeUtf8(meta.runId());
         out.writeInt(len);
         out.write(buf, off, len);
@@ -94,15 +114,16 @@ final class EntryCodec {
     static JournalEntry read(Bytes<?> in, long index, String journalId, byte[] scratch) {
         int size = (int) in.readRemaining();
         byte format = in.readByte();
-        if (format != FORMAT_1 && format != FORMAT_2 && format != FORMAT_3) {
+        if (format < FORMAT_1 || format > FORMAT_4) {
             throw new IllegalStateException("journal entry " + Long.toHexString(index) + " has unknown format " + format);
         }
         long receivedAt = in.readLong();
-        boolean utf8 = format != FORMAT_3;
+        boolean utf8 = format < FORMAT_3;
         String source = readString(in, utf8, scratch);
         String recordId = readString(in, utf8, scratch);
         String eventType = readString(in, utf8, scratch);
-        String key = readString(in, utf8, scratch);
+        String resourceKey = readString(in, utf8, scratch);
+        String constraintKey = format == FORMAT_4 ? readString(in, false, scratch) : resourceKey;
         String runId = readString(in, utf8, scratch);
         String rejectReason = null;
         int redacted = 0;
@@ -110,7 +131,8 @@ final class EntryCodec {
             rejectReason = readString(in, utf8, scratch);
             redacted = (int) in.readStopBit();
         }
-        RecordMeta meta = new RecordMeta(source, recordId, eventType, key, runId, rejectReason, redacted);
+        RecordMeta meta = new RecordMeta(source, recordId, eventType, resourceKey, constraintKey, runId,
+                rejectReason, redacted);
         int length = in.readInt();
         if (length < 0 || length != in.readRemaining()) {
             throw new IllegalStateException("journal entry " + Long.toHexString(index) + " says its record has "

@@ -132,8 +132,8 @@ final class JournalStore implements AutoCloseable {
     private void recover(DamagedQueue damaged, RollCycle rollCycle) {
         DamagedQueue.Recovery recovery = damaged.recover(rollCycle, entry -> {
             RecordMeta m = entry.meta();
-            RecordMeta withId = new RecordMeta(m.source(), entry.recordId(), m.eventType(), m.key(), m.runId(),
-                    m.rejectReason(), m.redacted());
+            RecordMeta withId = new RecordMeta(m.source(), entry.recordId(), m.eventType(), m.resourceKey(),
+                    m.constraintKey(), m.runId(), m.rejectReason(), m.redacted());
             write(entry.receivedAtMillis(), withId, entry.payload(), 0, entry.payload().length);
             fileSync.written(appender.currentFile());
         });

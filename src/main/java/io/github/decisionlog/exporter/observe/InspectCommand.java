@@ -165,7 +165,8 @@ public final class InspectCommand {
             g.writeStringProperty("receivedAt", Instant.ofEpochMilli(e.receivedAtMillis()).toString());
             g.writeStringProperty("source", e.meta().source());
             g.writeStringProperty("eventType", e.meta().eventType());
-            g.writeStringProperty("key", e.meta().key());
+            g.writeStringProperty("resourceKey", e.meta().resourceKey());
+            g.writeStringProperty("constraintKey", e.meta().constraintKey());
             g.writeStringProperty("runId", e.meta().runId());
             g.writeBooleanProperty("acknowledged",
                     acknowledgedIndex != Journal.NO_RECORD && e.index() <= acknowledgedIndex);

@@ -86,7 +86,8 @@ final class KafkaRecords {
         return switch (keyStrategy) {
             case RECORD_ID -> utf8(entry.recordId());
             case NONE -> null;
-            case RESOURCE, CONSTRAINT -> entry.meta().key() == null ? null : utf8(entry.meta().key());
+            case RESOURCE -> utf8OrNull(entry.meta().resourceKey());
+            case CONSTRAINT -> utf8OrNull(entry.meta().constraintKey());
         };
     }
 
@@ -158,6 +159,10 @@ final class KafkaRecords {
             timeMillis = millis;
         }
         return timeBytes;
+    }
+
+    private static byte[] utf8OrNull(String s) {
+        return s == null ? null : utf8(s);
     }
 
     private static byte[] utf8(String s) {

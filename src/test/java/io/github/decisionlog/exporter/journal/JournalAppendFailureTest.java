@@ -32,7 +32,7 @@ class JournalAppendFailureTest {
 
     private static long append(Journal journal, String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null), b, 0, b.length);
+        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null, null), b, 0, b.length);
     }
 
     private static List<String> readAll(Journal journal) {
@@ -50,7 +50,7 @@ class JournalAppendFailureTest {
         Journal journal = open();
         append(journal, "{\"n\":1}");
         byte[] tooLarge = new byte[(int) DataSize.parse(ExporterProperties.LARGEST_RECORD).toBytes() + 1];
-        assertThatThrownBy(() -> journal.append(new RecordMeta("socket", null, null, null, null), tooLarge, 0,
+        assertThatThrownBy(() -> journal.append(new RecordMeta("socket", null, null, null, null, null), tooLarge, 0,
                 tooLarge.length))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(String.valueOf(tooLarge.length))
@@ -67,7 +67,7 @@ class JournalAppendFailureTest {
         Journal journal = open();
         append(journal, "{\"n\":1}");
         byte[] b = "{\"n\":\"lost\"}".getBytes(StandardCharsets.UTF_8);
-        RecordMeta hugeKey = new RecordMeta("socket", null, null, "k".repeat(3_000_000), null);
+        RecordMeta hugeKey = new RecordMeta("socket", null, null, "k".repeat(3_000_000), null, null);
         assertThatThrownBy(() -> journal.append(hugeKey, b, 0, b.length))
                 .hasMessageContaining("journal");
         append(journal, "{\"n\":2}");

@@ -39,7 +39,7 @@ public class JournalBenchmark {
     private Journal journal;
     private JournalReader reader;
     private byte[] record;
-    private final RecordMeta meta = new RecordMeta("socket", null, "violation_audited", "Pod/team-1/pod-1-2", null);
+    private final RecordMeta meta = new RecordMeta("socket", null, "violation_audited", "Pod/team-1/pod-1-2", null, null);
 
     @Setup(Level.Trial)
     public void open() throws Exception {

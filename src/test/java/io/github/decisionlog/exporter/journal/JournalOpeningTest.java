@@ -50,7 +50,7 @@ class JournalOpeningTest {
 
     private static long append(Journal journal, String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null), b, 0, b.length);
+        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null, null), b, 0, b.length);
     }
 
     private static List<JournalEntry> unacknowledged(Journal journal) {

@@ -37,7 +37,7 @@ class JournalSyncFailureTest {
 
     private static void append(Journal journal, String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        journal.append(new RecordMeta("socket", null, null, null, null), b, 0, b.length);
+        journal.append(new RecordMeta("socket", null, null, null, null, null), b, 0, b.length);
     }
 
     private double syncFailures() {

@@ -32,7 +32,7 @@ class JournalTest {
 
     private static long append(Journal journal, String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null), b, 0, b.length);
+        return journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null, null), b, 0, b.length);
     }
 
     /** Acknowledges the next {@code count} records as the publisher would, with their sizes. */
@@ -63,12 +63,12 @@ class JournalTest {
         Journal journal = open("FAST_HOURLY");
         append(journal, "{\"n\":1}");
         byte[] b = "{\"n\":2}".getBytes(StandardCharsets.UTF_8);
-        journal.append(new RecordMeta("audit", "audit-channel/run.log:2", null, null, "run-1"), b, 0, b.length);
+        journal.append(new RecordMeta("audit", "audit-channel/run.log:2", null, null, null, "run-1"), b, 0, b.length);
         try (JournalReader reader = journal.reader()) {
             JournalEntry first = reader.next();
             JournalEntry second = reader.next();
             assertThat(reader.next()).isNull();
-            assertThat(first.meta()).isEqualTo(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null));
+            assertThat(first.meta()).isEqualTo(new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null, null));
             assertThat(first.recordId()).matches("[0-9a-f]{16}-" + Long.toHexString(first.index()));
             assertThat(second.recordId()).isEqualTo("audit-channel/run.log:2");
             assertThat(second.meta().runId()).isEqualTo("run-1");
@@ -85,7 +85,7 @@ class JournalTest {
                 .parse(io.github.decisionlog.exporter.ExporterProperties.LARGEST_RECORD).toBytes()];
         java.util.Arrays.fill(largest, (byte) 'x');
         String longId = "audit-channel/" + "r".repeat(200) + ".log:1";
-        RecordMeta meta = new RecordMeta("audit", longId, "violation_audited", "k".repeat(300), "run-1");
+        RecordMeta meta = new RecordMeta("audit", longId, "violation_audited", "k".repeat(300), null, "run-1");
         for (int i = 0; i < 40; i++) { // several journal blocks' worth, with long metadata
             largest[0] = (byte) ('a' + i % 26);
             assertThat(journal.append(meta, largest, 0, largest.length)).isNotEqualTo(Journal.DROPPED);

@@ -38,7 +38,7 @@ class InspectCommandTest {
         journal.start();
         for (int i = 0; i < 10; i++) {
             byte[] b = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
-            indexes.add(journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/p" + i, null),
+            indexes.add(journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/p" + i, null, null),
                     b, 0, b.length));
         }
         try (JournalReader reader = journal.reader()) {
@@ -81,7 +81,7 @@ class InspectCommandTest {
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0).path("record").path("n").asInt()).isEqualTo(4);
         assertThat(lines.get(0).path("acknowledged").asBoolean()).isFalse();
-        assertThat(lines.get(0).path("key").asString()).isEqualTo("Pod/ns/p4");
+        assertThat(lines.get(0).path("resourceKey").asString()).isEqualTo("Pod/ns/p4");
         assertThat(run("--journal", dir.toString(), "--dump", "--from", "start", "--limit", "100").lines())
                 .hasSize(10).first().asString().contains("\"acknowledged\":true");
     }
@@ -90,7 +90,7 @@ class InspectCommandTest {
     void inspectingDoesNotMoveTheRunningExportersPosition() {
         run("--journal", dir.toString(), "--dump", "--from", "start", "--limit", "100");
         byte[] b = "{\"n\":10}".getBytes(StandardCharsets.UTF_8);
-        journal.append(new RecordMeta("socket", null, null, null, null), b, 0, b.length);
+        journal.append(new RecordMeta("socket", null, null, null, null, null), b, 0, b.length);
         try (JournalReader reader = journal.reader()) {
             JournalEntry next = reader.next();
             assertThat(new String(next.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":4}");

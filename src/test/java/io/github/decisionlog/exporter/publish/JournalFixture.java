@@ -37,7 +37,8 @@ final class JournalFixture {
         try {
             for (String line : lines) {
                 byte[] b = line.getBytes(StandardCharsets.UTF_8);
-                journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/p", null), b, 0, b.length);
+                journal.append(new RecordMeta("socket", null, "violation_audited", "Pod/ns/p", null, null), b, 0,
+                        b.length);
             }
         } finally {
             journal.stop();

@@ -36,7 +36,7 @@ public class KafkaRecordBenchmark {
     public void setUp() {
         records = new KafkaRecords(TestSettings.exporter(Map.of()).publish());
         entry = new JournalEntry(0x5b562e000001f4L, System.currentTimeMillis(), "68351d69b4de669d-5b562e000001f4",
-                new RecordMeta("socket", null, "violation_audited", "Pod/team-1/pod-1-2", null),
+                new RecordMeta("socket", null, "violation_audited", "Pod/team-1/pod-1-2", null, null),
                 DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8), 1100);
     }
 

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KafkaRecordsTest {
 
     private static final JournalEntry ENTRY = new JournalEntry(7, 1_790_000_000_000L, "j-7",
-            new RecordMeta("socket", null, "violation_audited", "Pod/ns/p", "run-1", null, 2), "{}".getBytes(), 60);
+            new RecordMeta("socket", null, "violation_audited", "Pod/ns/p", "K8sRequiredLabels/owner", "run-1",
+                    null, 2), "{}".getBytes(), 60);
     private static final JournalEntry REJECT = new JournalEntry(8, 1_790_000_000_000L, "j-8",
             RecordMeta.rejected("datagram", null, "not_json"), "nope".getBytes(), 40);
 
@@ -40,6 +41,8 @@ class KafkaRecordsTest {
     @Test
     void eachKeyStrategyGivesItsKey() {
         assertThat(key(records(KeyStrategy.RESOURCE, HeaderStyle.PLAIN, "").toRecord(ENTRY))).isEqualTo("Pod/ns/p");
+        assertThat(key(records(KeyStrategy.CONSTRAINT, HeaderStyle.PLAIN, "").toRecord(ENTRY)))
+                .isEqualTo("K8sRequiredLabels/owner");
         assertThat(key(records(KeyStrategy.RECORD_ID, HeaderStyle.PLAIN, "").toRecord(ENTRY))).isEqualTo("j-7");
         assertThat(key(records(KeyStrategy.NONE, HeaderStyle.PLAIN, "").toRecord(ENTRY))).isNull();
     }

@@ -124,8 +124,8 @@ final class ExportFileReader {
             }
             String runId = file.kind() == ExportFile.Kind.AUDIT ? fields.id() : null;
             // control lines are keyed by run, so that a run's start and completion reach one partition in order
-            return control != null ? new Intake.Label(control, runId, runId)
-                    : new Intake.Label(fields.eventType(), intake.key(fields), runId);
+            return control != null ? new Intake.Label(control, runId, runId, runId)
+                    : new Intake.Label(fields.eventType(), fields.resourceKey(), fields.constraintKey(), runId);
         }
 
         @Override

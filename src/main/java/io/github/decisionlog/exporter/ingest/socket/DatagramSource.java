@@ -94,7 +94,7 @@ public class DatagramSource implements SmartLifecycle {
                 if (n > max) {
                     intake.reject(SOURCE, RejectReason.TOO_LARGE, "longer than " + max + " bytes", buf, 0, max);
                 } else if (n > 0) {
-                    intake.offer(SOURCE, buf, 0, n, null, intake.plain(null));
+                    intake.offer(SOURCE, buf, 0, n, null, Intake.plain(null));
                 }
             } catch (JournalClosedException e) {
                 log.warn("Stopped receiving datagrams: the journal closed while it was full");

@@ -46,7 +46,7 @@ final class SocketConnection implements Runnable {
             SocketMeters meters, Duration idleTimeout) {
         this.socket = socket;
         this.intake = intake;
-        this.plain = intake.plain(null);
+        this.plain = Intake.plain(null);
         this.acknowledge = acknowledge;
         this.memory = memory;
         this.meters = meters;
