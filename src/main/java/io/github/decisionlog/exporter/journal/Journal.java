@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 import io.github.decisionlog.exporter.ExporterProperties;
 import io.github.decisionlog.exporter.ExporterProperties.Journal.SyncPolicy;
@@ -270,13 +270,14 @@ public class Journal implements SmartLifecycle {
     }
 
     /**
-     * A roll cycle by name: Chronicle's usual ones, its legacy ones (MINUTELY), or its test ones (seconds long).
-     * Resolved before anything on disk is touched, so a misspelt name stops start-up and harms nothing.
+     * A roll cycle by name: Chronicle's usual ones, its legacy ones, or its test ones (seconds long); MINUTELY is
+     * {@link SparseMinutely}, which Chronicle's legacy MINUTELY reads and writes alike. Resolved before anything on
+     * disk is touched, so a misspelt name stops start-up and harms nothing.
      */
     static RollCycle rollCycle(String name) {
-        List<String> names = new ArrayList<>();
-        for (RollCycle[] cycles : new RollCycle[][] {LegacyRollCycles.values(), RollCycles.values(),
-                TestRollCycles.values()}) {
+        Set<String> names = new LinkedHashSet<>();
+        for (RollCycle[] cycles : new RollCycle[][] {SparseMinutely.values(), LegacyRollCycles.values(),
+                RollCycles.values(), TestRollCycles.values()}) {
             for (RollCycle cycle : cycles) {
                 String cycleName = ((Enum<?>) cycle).name();
                 if (cycleName.equals(name)) {

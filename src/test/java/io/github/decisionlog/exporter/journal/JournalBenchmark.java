@@ -35,6 +35,9 @@ public class JournalBenchmark {
     @Param({"none", "batch"})
     public String sync;
 
+    @Param({"MINUTELY"})
+    public String rollCycle;
+
     private Path dir;
     private Journal journal;
     private JournalReader reader;
@@ -44,7 +47,7 @@ public class JournalBenchmark {
     @Setup(Level.Trial)
     public void open() throws Exception {
         dir = Files.createTempDirectory("journal-bench");
-        journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.sync", sync,
+        journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.sync", sync, "journal.roll-cycle", rollCycle,
                 "journal.max-size", "100GB", "journal.min-free-disk", "1MB")), new SimpleMeterRegistry());
         journal.start();
         record = DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8);

@@ -9,6 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.decisionlog.exporter.support.TestSettings;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +62,47 @@ class JournalTest {
             out.add(new String(e.payload(), StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    /**
+     * The journal's MINUTELY indexes every 256th entry where Chronicle's indexes every 16th; files and index numbers
+     * are the same, so a journal written by either reads and goes on with the other (an upgrade, and a way back).
+     */
+    @Test
+    void minutelyJournalsOfChroniclesSpacingAndOursReadEachOther() {
+        RecordMeta meta = new RecordMeta("socket", null, "violation_audited", "Pod/ns/a", null, null);
+        byte[] b = "{\"n\":0}".getBytes(StandardCharsets.UTF_8);
+        try (SingleChronicleQueue legacy = SingleChronicleQueueBuilder.binary(dir.resolve("queue"))
+                .rollCycle(LegacyRollCycles.MINUTELY).build(); ExcerptAppender appender = legacy.createAppender()) {
+            for (int i = 0; i < 1000; i++) {
+                try (DocumentContext dc = appender.writingDocument()) {
+                    EntryCodec.write(dc.wire().bytes(), 1L, meta, b, 0, b.length);
+                }
+            }
+        }
+        Journal journal = open("MINUTELY");
+        try (JournalReader reader = journal.reader()) {
+            assertThat(readAll(reader)).hasSize(1000);
+        }
+        for (int i = 0; i < 1000; i++) {
+            append(journal, "{\"n\":1}");
+        }
+        journal.stop();
+
+        try (SingleChronicleQueue legacy = SingleChronicleQueueBuilder.binary(dir.resolve("queue"))
+                .rollCycle(LegacyRollCycles.MINUTELY).build(); ExcerptTailer tailer = legacy.createTailer()) {
+            int read = 0;
+            for (boolean more = true; more; ) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    more = dc.isPresent();
+                    read += more ? 1 : 0;
+                }
+            }
+            assertThat(read).as("entries Chronicle's MINUTELY reads back, ours included").isEqualTo(2000);
+        }
+        Journal reopened = open("MINUTELY");
+        assertThat(reopened.backlogRecords()).isEqualTo(2000);
+        reopened.stop();
     }
 
     @Test
