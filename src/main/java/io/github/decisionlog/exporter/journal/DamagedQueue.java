@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.StreamCorruptedException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +32,17 @@ import org.slf4j.LoggerFactory;
  * journal id, into {@code damaged-<time>/} beside the new queue, where {@code inspect --journal} can read it; then
  * every record that can still be read in it and that Kafka had not acknowledged is journaled again, with the record id
  * it had. Only failures recognised as damage move a queue: an I/O error or a setting stops start-up instead.
+ * <p>
+ * Until the recovered records are safe in the new queue, a marker file in the moved-aside directory says the recovery
+ * is unfinished: an exporter that stops during it (a crash, no room on the volume) starts it again at its next start,
+ * from a new queue, so no record of the damaged copy is left behind without a word.
  */
 final class DamagedQueue {
 
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'");
+    /** In a moved-aside directory while its records are not yet safe in the new queue. */
+    static final String UNFINISHED = "recovery-unfinished";
     /** How long Chronicle waits for a lock or a header of a damaged file before giving up. */
     private static final long TIMEOUT_MILLIS = 2000;
 
@@ -93,6 +100,7 @@ final class DamagedQueue {
         Path aside = journalDir.resolve("damaged-" + STAMP.format(ZonedDateTime.now(ZoneOffset.UTC)));
         try {
             Files.createDirectories(aside);
+            Files.createFile(aside.resolve(UNFINISHED));
             Files.move(queueDir, aside.resolve("queue"), StandardCopyOption.ATOMIC_MOVE);
             Path id = journalDir.resolve("journal.id");
             if (Files.exists(id)) {
@@ -104,6 +112,66 @@ final class DamagedQueue {
                     + failure + ") and cannot be moved aside to " + aside + ": " + e, e);
         }
         return new DamagedQueue(aside, journalId, failure);
+    }
+
+    /**
+     * The damaged copy whose recovery an earlier start began and did not finish, or {@code null}. Its records are
+     * journaled again from the start, so the new queue, which holds only the part recovered before the stop (sources
+     * start after the journal), is deleted first.
+     */
+    static DamagedQueue unfinished(Path journalDir, Path queueDir) {
+        List<Path> asides;
+        try (var list = Files.list(journalDir)) {
+            asides = list.filter(d -> d.getFileName().toString().startsWith("damaged-"))
+                    .filter(d -> Files.exists(d.resolve(UNFINISHED))).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporter.journal.dir: cannot list " + journalDir, e);
+        }
+        for (Path aside : asides) {
+            if (!Files.isDirectory(aside.resolve("queue"))) {
+                deleteTree(aside); // stopped before the queue was moved: the queue is where it was
+                continue;
+            }
+            try {
+                Path id = journalDir.resolve("journal.id");
+                if (!Files.exists(aside.resolve("journal.id")) && Files.exists(id)) {
+                    // stopped between the two moves: the id still in place is the damaged queue's
+                    Files.move(id, aside.resolve("journal.id"), StandardCopyOption.ATOMIC_MOVE);
+                }
+                String journalId = Files.readString(aside.resolve("journal.id"), StandardCharsets.US_ASCII).trim();
+                log.warn("The recovery of the damaged journal moved aside to {} did not finish (the exporter stopped "
+                        + "during it): its records are journaled again from the start", aside);
+                deleteTree(queueDir);
+                return new DamagedQueue(aside, journalId,
+                        new IllegalStateException("a recovery that did not finish, started again"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("exporter.journal.dir: cannot resume the recovery of " + aside + ": "
+                        + e, e);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Stops start-up when the volume has no room to journal the damaged copy's records again: writing a memory-mapped
+     * file on a full file system kills the process. The copy stays, and its recovery is tried at the next start.
+     */
+    void requireRoom(Path journalDir, long minFreeBytes) {
+        long needed = FileBlocks.underDirectory(aside.resolve("queue"));
+        long usable;
+        try {
+            usable = Files.getFileStore(journalDir).getUsableSpace();
+        } catch (IOException e) {
+            return; // not known: the recovery goes ahead
+        }
+        if (usable - needed < minFreeBytes) {
+            throw new IllegalStateException("exporter.journal.dir: the records of the damaged journal moved aside to "
+                    + aside + " take up to " + (needed >> 20) + " MiB to journal again, and " + journalDir + " has "
+                    + (usable >> 20) + " MiB free, " + (minFreeBytes >> 20) + " MiB of which exporter.journal."
+                    + "min-free-disk keeps free: make room on the volume and start again (the recovery is tried at "
+                    + "every start), or move the copy away and replay it with: inspect --journal " + aside
+                    + " --dump --from start");
+        }
     }
 
     /**
@@ -182,6 +250,12 @@ final class DamagedQueue {
         boolean complete = recovery.unreadable().isEmpty();
         if (complete) {
             deleteTree(aside);
+        } else {
+            try {
+                Files.deleteIfExists(aside.resolve(UNFINISHED));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot mark the recovery of " + aside + " finished: " + e, e);
+            }
         }
         log.error("Journal at {} was damaged ({}): moved it aside to {}; {} records Kafka had not acknowledged were "
                 + "journaled again with their ids{}; {}", queueDir, failure, aside, recovery.recovered(),

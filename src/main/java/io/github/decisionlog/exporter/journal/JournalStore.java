@@ -76,7 +76,11 @@ final class JournalStore implements AutoCloseable {
         Path dir = settings.dir();
         Path queueDir = dir.resolve("queue");
         checkUsable(queueDir);
+        DamagedQueue unfinished = DamagedQueue.unfinished(dir, queueDir);
         String journalId = readOrCreateJournalId(dir.resolve("journal.id"));
+        if (unfinished != null) {
+            return new JournalStore(settings, rollCycle, journalId, syncFailures, unfinished);
+        }
         try {
             return new JournalStore(settings, rollCycle, journalId, syncFailures, null);
         } catch (Exception | AssertionError e) {
@@ -130,6 +134,7 @@ final class JournalStore implements AutoCloseable {
 
     /** Journals again what can be read in a damaged queue, syncs it, and only then lets the damaged copy go. */
     private void recover(DamagedQueue damaged, RollCycle rollCycle) {
+        damaged.requireRoom(settings.dir(), settings.minFreeDisk().toBytes());
         DamagedQueue.Recovery recovery = damaged.recover(rollCycle, entry -> {
             RecordMeta m = entry.meta();
             RecordMeta withId = new RecordMeta(m.source(), entry.recordId(), m.eventType(), m.resourceKey(),

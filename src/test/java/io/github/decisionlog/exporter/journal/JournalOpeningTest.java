@@ -11,8 +11,11 @@ import java.util.Map;
 
 import io.github.decisionlog.exporter.support.TestSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -240,5 +243,37 @@ class JournalOpeningTest {
         assertThat(journal.backlogRecords()).isEqualTo(10);
         assertThat(asideDirectories()).as("everything was read: nothing is left aside").isEmpty();
         journal.stop();
+    }
+
+    /**
+     * A stop during a recovery (a crash, a kill) leaves the damaged queue moved aside with its marker and a new queue
+     * holding part of its records. The next start journals them again from the start: every record once, with its id.
+     */
+    @Test
+    void aRecoveryThatDidNotFinishIsStartedAgainAndKeepsEveryRecordOnce() throws Exception {
+        List<String> ids = ids(tenRecordsInTwoFilesThreeAcknowledged());
+        truncate(dir.resolve("queue/metadata.cq4t"), 100);
+        String damagedId = Files.readString(dir.resolve("journal.id")).trim();
+        DamagedQueue.moveAside(dir, dir.resolve("queue"), damagedId, new IllegalStateException("damaged"));
+        Files.writeString(dir.resolve("journal.id"), "a-new-journal");
+        try (SingleChronicleQueue partial = JournalStore.builder(dir.resolve("queue"), TestRollCycles.TEST_SECONDLY)
+                .build(); ExcerptAppender appender = partial.createAppender()) {
+            for (String id : ids.subList(0, 2)) {
+                byte[] b = "{\"recovered\":true}".getBytes(StandardCharsets.UTF_8);
+                try (DocumentContext dc = appender.writingDocument()) {
+                    EntryCodec.write(dc.wire().bytes(), 1L, new RecordMeta("socket", id, null, null, null, null), b,
+                            0, b.length);
+                }
+            }
+        }
+
+        Journal journal = open();
+        assertThat(ids(unacknowledged(journal))).isEqualTo(ids);
+        assertThat(journal.backlogRecords()).isEqualTo(10);
+        assertThat(asideDirectories()).as("everything was read: nothing is left aside").isEmpty();
+        journal.stop();
+        Journal again = open();
+        assertThat(ids(unacknowledged(again))).as("a finished recovery is not done again").isEqualTo(ids);
+        again.stop();
     }
 }
