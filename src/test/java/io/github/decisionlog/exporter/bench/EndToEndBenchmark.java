@@ -123,8 +123,10 @@ public final class EndToEndBenchmark {
                 startUps.add(seconds(exporter.start()) + " (fresh journal)");
                 Benchmarks.sleep(5000);
                 ExporterJar.Memory idle = exporter.memory(exporter.scrape());
-                latency(exporter, probe, 1_000);
-                ExporterJar.Memory loaded = latency(exporter, probe, 10_000);
+                latency(exporter, probe, 1_000, "");
+                ExporterJar.Memory loaded = latency(exporter, probe, 10_000, "");
+                // the same light load once the code is compiled: tells a cold JIT from a light load's own waits
+                latency(exporter, probe, 1_000, ", after the 10,000/s run");
                 endToEnd = endToEnd(exporter);
                 row("Exporter memory, idle (5 s after ready)", memory(idle), "");
                 row("Exporter memory at 10,000 records/s (highest RSS of 1 s samples, heap at start and end)", memory(loaded), "RSS < 200 MiB");
@@ -197,7 +199,8 @@ public final class EndToEndBenchmark {
      * Offers {@code rate} records/s for {@link #WARM_UP} plus {@link #MEASURED}; adds the latencies of the measured
      * part to the table and returns the highest memory seen, sampled every second.
      */
-    private ExporterJar.Memory latency(ExporterJar exporter, LatencyProbe probe, int rate) throws Exception {
+    private ExporterJar.Memory latency(ExporterJar exporter, LatencyProbe probe, int rate, String when)
+            throws Exception {
         List<StreamingProducer> producers = producers(exporter, Long.MAX_VALUE, rate / CONNECTIONS);
         try {
             Benchmarks.sleep(WARM_UP.toMillis());
@@ -215,7 +218,7 @@ public final class EndToEndBenchmark {
             double published = ExporterJar.sum(after, "decisionlog_records_published_total")
                     - ExporterJar.sum(before, "decisionlog_records_published_total");
             double seconds = (System.nanoTime() - start) / 1e9;
-            row(String.format(Locale.ROOT, "Latency at %,d records/s offered: p50 / p99 / p99.9", rate),
+            row(String.format(Locale.ROOT, "Latency at %,d records/s offered%s: p50 / p99 / p99.9", rate, when),
                     String.format(Locale.ROOT, "%s / %s / %s ms (consumer, %,d records); p99 %s ms by the exporter's "
                             + "histogram; %,.0f records/s published", ms(p.p50()), ms(p.p99()), ms(p.p999()), p.count(),
                             ms(histogramQuantile(before, after, 0.99)), published / seconds),
