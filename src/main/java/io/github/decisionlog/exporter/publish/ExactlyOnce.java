@@ -184,7 +184,7 @@ final class ExactlyOnce implements DeliveryMode {
 
     /**
      * A send or the commit failed: abort (by closing the producer; the next one's registration ends the
-     * transaction), apply the poison-record rule to the first failed record, wait the backoff unless
+     * transaction), apply the dead-letter and poison-record rules to the first failed record, wait the backoff unless
      * that record is the cause, and resume from Kafka's committed position: nothing of the aborted transaction counts.
      */
     private void recover(JournalCursor cursor, Throwable commitError) {
@@ -201,7 +201,12 @@ final class ExactlyOnce implements DeliveryMode {
         boolean wait = true;
         DeadLetters deadLetters = publishing.deadLetters();
         if (failed != null && failed.deadLetter != null) {
-            deadLetters.failed(failed, failed.error);
+            // a copy the dead-letter topic refuses for good is dropped when its record is read again, as with
+            // at-least-once; only one that may yet get through waits
+            wait = !deadLetters.refusedForGoodToo(failed);
+            if (wait) {
+                deadLetters.failed(failed, failed.error);
+            }
         } else if (failed != null && deadLetters.refusedForGood(failed)) {
             wait = false; // Kafka works; the record goes to the dead letters when it is read again
         }

@@ -158,13 +158,13 @@ public class Publisher implements SmartLifecycle {
     private void deadLetter(JournalEntry entry) {
         Window.DeadLetter letter = deadLetters.marked(entry);
         Window.Slot slot = window.add(entry.index(), entry.receivedAtMillis(), entry.size(), null, letter);
-        deadLetter(slot, deadLetters.hasTopic() ? deadLetters.copy(entry, letter) : null);
+        deadLetter(slot, deadLetters.sendsCopy(entry.index()) ? deadLetters.copy(entry, letter) : null);
     }
 
     private void deadLetter(UndecodableEntryException e) {
         Window.DeadLetter letter = DeadLetters.undecodable(e);
         Window.Slot slot = window.add(e.index(), System.currentTimeMillis(), e.size(), null, letter);
-        deadLetter(slot, deadLetters.hasTopic() ? deadLetters.copy(e, letter) : null);
+        deadLetter(slot, deadLetters.sendsCopy(e.index()) ? deadLetters.copy(e, letter) : null);
     }
 
     private void deadLetter(Window.Slot slot, ProducerRecord<byte[], byte[]> copy) {
