@@ -1,26 +1,16 @@
 package io.github.decisionlog.exporter.publish;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import io.github.decisionlog.exporter.support.ExporterRun;
 import io.github.decisionlog.exporter.support.SocketProducer;
 import io.github.decisionlog.exporter.support.TopicReader;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,38 +21,7 @@ import static org.awaitility.Awaitility.await;
  * and a dead-letter topic that refuses a copy for good inside a transaction. The broker is this class's own: it
  * creates no topics by itself and looks for timed-out transactions every 100 ms instead of every 10 s.
  */
-class ExactlyOnceFailuresTest {
-
-    private static EmbeddedKafkaKraftBroker broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerProperties(Map.of("auto.create.topics.enable", "false",
-                "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
-                "transaction.state.log.num.partitions", "4",
-                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "100"));
-        broker.afterPropertiesSet();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.destroy();
-    }
-
-    private static String bootstrap() {
-        return broker.getBrokersAsString();
-    }
-
-    private static void createTopic(String topic, int maxMessageBytes) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("max.message.bytes", String.valueOf(maxMessageBytes))))).all().get();
-        }
-    }
+class ExactlyOnceFailuresTest extends OwnBrokerTest {
 
     private static Map<String, Object> exactlyOnce(String offsetsTopic, String... extra) {
         Map<String, Object> s = new LinkedHashMap<>();
@@ -102,13 +61,6 @@ class ExactlyOnceFailuresTest {
             assertThat(logs.lines()).anyMatch(l -> l.contains("InvalidProducerEpochException"));
         }
         assertExactlyOnce("eos-timeout", 2);
-    }
-
-    /** Random hex: batches are compressed, so a record made to be too large must not shrink. */
-    private static String tooLarge() {
-        byte[] random = new byte[10_000];
-        new Random(42).nextBytes(random);
-        return "{\"blob\":\"" + HexFormat.of().formatHex(random) + "\"}";
     }
 
     /**
