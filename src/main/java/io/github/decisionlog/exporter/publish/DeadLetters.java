@@ -1,6 +1,8 @@
 package io.github.decisionlog.exporter.publish;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.decisionlog.exporter.ExporterProperties;
@@ -49,6 +51,9 @@ final class DeadLetters {
     private int refusals;
     private long markedIndex = Journal.NO_RECORD; // refused poison-attempts times: dead-lettered when read again
     private Throwable markedCause;
+    // exactly-once: copies the dead-letter topic refused for good inside a transaction, by journal index; their
+    // records are dropped when read again, once the transaction around them commits
+    private final Map<Long, Throwable> refusedCopies = new HashMap<>();
 
     DeadLetters(KafkaRecords records, ExporterProperties.Publish settings, MeterRegistry registry) {
         this.topic = settings.deadLetterTopic();
@@ -118,6 +123,27 @@ final class DeadLetters {
         return !topic.isBlank();
     }
 
+    /**
+     * True if the record at {@code index} goes to the dead-letter topic as a copy; false if it is dropped: there is
+     * no such topic, or the topic refused its copy for good already.
+     */
+    boolean sendsCopy(long index) {
+        return hasTopic() && !refusedCopies.containsKey(index);
+    }
+
+    /**
+     * Exactly-once: a dead letter's copy failed inside a transaction, which aborts. True if the topic refused it for
+     * good: then the record is not sent again but dropped, like one with at-least-once, when read again and its
+     * transaction commits. False for a failure a retry may cure.
+     */
+    boolean refusedForGoodToo(Window.Slot slot) {
+        if (!isPoison(slot.error)) {
+            return false;
+        }
+        refusedCopies.put(slot.index, slot.error);
+        return true;
+    }
+
     /** The dead-letter copy of a record Kafka refused: the record as it would have been, plus the reason. */
     ProducerRecord<byte[], byte[]> copy(JournalEntry entry, Window.DeadLetter letter) {
         ProducerRecord<byte[], byte[]> copy = records.toRecord(entry, topic);
@@ -143,8 +169,9 @@ final class DeadLetters {
         if (slot.error != null && !isPoison(slot.error)) {
             return false;
         }
-        if (slot.error != null) {
-            refusedToo(slot, slot.error);
+        Throwable refusal = slot.error != null ? slot.error : refusedCopies.remove(slot.index);
+        if (refusal != null) {
+            refusedToo(slot, refusal);
         } else if (slot.dropped) {
             dropped(slot.index, slot.deadLetter);
         } else {

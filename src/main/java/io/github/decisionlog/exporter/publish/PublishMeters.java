@@ -39,12 +39,23 @@ final class PublishMeters {
     private final MeterRegistry registry;
     private final Map<String, Source> sources = new HashMap<>();
     private final Counter retries;
+    private final Counter skippedRejects;
+    private final Counter committed;
+    private final Counter aborted;
 
     PublishMeters(MeterRegistry registry) {
         this.registry = registry;
         this.retries = Counter.builder("decisionlog.publish.retries")
                 .description("Times the publisher went back to the acknowledged position to send again")
                 .register(registry);
+        this.skippedRejects = Counter.builder("decisionlog.records.dropped").tag("reason", "no_rejects_topic")
+                .description("Journaled rejects skipped because exporter.publish.rejects-topic is no longer set")
+                .register(registry);
+        // both outcomes exist in either delivery mode (0 with at-least-once), so that dashboards find them
+        this.committed = Counter.builder("decisionlog.publish.transactions").tag("outcome", "committed")
+                .description("Kafka transactions of the exactly-once delivery, by outcome").register(registry);
+        this.aborted = Counter.builder("decisionlog.publish.transactions").tag("outcome", "aborted")
+                .description("Kafka transactions of the exactly-once delivery, by outcome").register(registry);
     }
 
     Source source(String source) {
@@ -57,9 +68,24 @@ final class PublishMeters {
                         .register(registry)));
     }
 
-    void failed(String reason) {
+    /** A send failed; counted by the simple name of its root cause. */
+    void failed(Throwable cause) {
+        String reason = DeadLetters.rootCause(cause).getClass().getSimpleName();
         Counter.builder("decisionlog.publish.failures").tag("reason", reason)
                 .description("Failed sends to Kafka; the records are sent again").register(registry).increment();
         retries.increment();
+    }
+
+    /** A journaled reject skipped: refused at ingest while a rejects topic was set; none is now. */
+    void skippedReject() {
+        skippedRejects.increment();
+    }
+
+    void transactionCommitted() {
+        committed.increment();
+    }
+
+    void transactionAborted() {
+        aborted.increment();
     }
 }

@@ -68,8 +68,12 @@ final class Window {
     private final int maxRecords;
     private final long maxBytes;
     private long bytes;
+    private boolean alone; // after a failure: one record at a time until Kafka acknowledges one
     private volatile boolean failed;
     private volatile Thread owner;
+    // published for other threads (gauges, health)
+    private volatile int inFlight;
+    private volatile long oldestReceivedAt;
 
     Window(int maxRecords, long maxBytes) {
         this.maxRecords = maxRecords;
@@ -83,13 +87,27 @@ final class Window {
 
     /**
      * True if a record of {@code size} journal bytes may be sent now: always into an empty window (a record larger
-     * than the byte bound is sent alone), else while both bounds hold; with {@code alone}, only into an empty window.
+     * than the byte bound is sent alone), else while both bounds hold; after {@link #sendAlone}, only into an empty
+     * window.
      */
-    boolean fits(int size, boolean alone) {
+    boolean fits(int size) {
         if (slots.isEmpty()) {
             return true;
         }
         return !alone && slots.size() < maxRecords && bytes + size + RECORD_OVERHEAD <= maxBytes;
+    }
+
+    /**
+     * After a failure: the records are sent one at a time until Kafka acknowledges one, so that a record the broker
+     * refuses fails on its own instead of taking a batch down with it.
+     */
+    void sendAlone() {
+        alone = true;
+    }
+
+    /** True from {@link #sendAlone} until a record is acknowledged. */
+    boolean sendsAlone() {
+        return alone;
     }
 
     Slot add(long index, long receivedAt, int size, PublishMeters.Source meters, DeadLetter deadLetter) {
@@ -104,11 +122,12 @@ final class Window {
         return slots.peek();
     }
 
-    /** Removes the oldest slot. */
+    /** Removes the oldest slot, once it is acknowledged. */
     Slot poll() {
         Slot slot = slots.poll();
         if (slot != null) {
             bytes -= slot.bytes;
+            alone = false;
         }
         return slot;
     }
@@ -144,16 +163,6 @@ final class Window {
         return false;
     }
 
-    /** The first failed slot's error, or {@code null}. */
-    Throwable firstError() {
-        for (Slot slot : slots) {
-            if (slot.error != null) {
-                return slot.error;
-            }
-        }
-        return null;
-    }
-
     /** True when no send is outstanding: every slot has succeeded or failed. */
     boolean settled() {
         for (Slot slot : slots) {
@@ -164,11 +173,36 @@ final class Window {
         return true;
     }
 
-    /** Forgets every slot and the failure; what was not acknowledged is read again from the journal. */
+    /**
+     * Forgets every slot and the failure; what was not acknowledged is read again from the journal. The oldest
+     * record still waits, so its age keeps counting until it is sent again.
+     */
     void clear() {
+        Slot head = slots.peek();
+        if (head != null) {
+            oldestReceivedAt = head.receivedAt;
+        }
         slots.clear();
         bytes = 0;
         failed = false;
+        inFlight = 0;
+    }
+
+    /** Shows the window as it is now to other threads: {@link #inFlight}, {@link #oldestReceivedAt}. */
+    void publishGauges() {
+        Slot head = slots.peek();
+        inFlight = slots.size();
+        oldestReceivedAt = head != null ? head.receivedAt : 0;
+    }
+
+    /** Records sent and not yet acknowledged, as last published. */
+    int inFlight() {
+        return inFlight;
+    }
+
+    /** Epoch milliseconds at which the oldest record in flight was received, or 0; as last published. */
+    long oldestReceivedAt() {
+        return oldestReceivedAt;
     }
 
     boolean isEmpty() {

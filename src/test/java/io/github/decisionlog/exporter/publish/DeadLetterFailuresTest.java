@@ -1,24 +1,14 @@
 package io.github.decisionlog.exporter.publish;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import io.github.decisionlog.exporter.support.ExporterRun;
 import io.github.decisionlog.exporter.support.SocketProducer;
 import io.github.decisionlog.exporter.support.TopicReader;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,42 +17,7 @@ import static org.awaitility.Awaitility.await;
  * A dead-letter topic that fails is said and counted: one that refuses the record for good, and one that does not
  * exist on a broker that creates no topics by itself. The broker here is this class's own, with auto-creation off.
  */
-class DeadLetterFailuresTest {
-
-    private static EmbeddedKafkaKraftBroker broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerProperty("auto.create.topics.enable", "false");
-        broker.afterPropertiesSet();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.destroy();
-    }
-
-    private static String bootstrap() {
-        return broker.getBrokersAsString();
-    }
-
-    private static void createTopic(String topic, int maxMessageBytes) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("max.message.bytes", String.valueOf(maxMessageBytes))))).all().get();
-        }
-    }
-
-    /** Random hex: batches are compressed, so a record made to be too large must not shrink. */
-    private static String tooLarge() {
-        byte[] random = new byte[10_000];
-        new Random(42).nextBytes(random);
-        return "{\"blob\":\"" + HexFormat.of().formatHex(random) + "\"}";
-    }
+class DeadLetterFailuresTest extends OwnBrokerTest {
 
     private static Map<String, Object> settings(String deadLetterTopic) {
         return Map.of("exporter.publish.dead-letter-topic", deadLetterTopic, "exporter.publish.poison-attempts", "1",
