@@ -133,7 +133,8 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
             @NotNull @DefaultValue("2GB") DataSize maxSize,
             @NotNull @DefaultValue("block") WhenFull whenFull,
             @NotNull @DefaultValue("256MB") DataSize minFreeDisk,
-            @NotNull @DefaultValue("2m") Duration lockTimeout) {
+            @NotNull @DefaultValue("2m") Duration lockTimeout,
+            @NotNull @DefaultValue("4MB") DataSize touchAhead) {
 
         /** The smallest cap: 16 MiB are kept free under it, and Chronicle's files grow in 8 MiB blocks. */
         public static final String SMALLEST_MAX_SIZE = "64MB";
@@ -142,6 +143,16 @@ public record ExporterProperties(@Valid @DefaultValue Socket socket, @Valid @Def
                 + "files grow in blocks of 8 MiB, and two blocks are kept free under the cap)")
         public boolean isMaxSizeLargeEnough() {
             return maxSize == null || maxSize.compareTo(DataSize.parse(SMALLEST_MAX_SIZE)) >= 0;
+        }
+
+        /** The farthest the journal's pages are touched ahead of the appender: within the 16 MiB kept free. */
+        public static final String LARGEST_TOUCH_AHEAD = "8MB";
+
+        @AssertTrue(message = "exporter.journal.touch-ahead must be between 0 (off) and " + LARGEST_TOUCH_AHEAD
+                + " (the pages touched ahead take disk space, and 16 MiB are kept free under max-size)")
+        public boolean isTouchAheadInRange() {
+            return touchAhead == null || (!touchAhead.isNegative()
+                    && touchAhead.compareTo(DataSize.parse(LARGEST_TOUCH_AHEAD)) <= 0);
         }
 
         /** When appended records are forced to disk. */

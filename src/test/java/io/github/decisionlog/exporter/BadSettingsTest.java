@@ -55,6 +55,14 @@ class BadSettingsTest {
     }
 
     @Test
+    void aTouchAheadOutsideItsRangeIsNamed() {
+        assertThat(startupFailure(Map.of("exporter.journal.touch-ahead", "16MB")))
+                .contains("exporter.journal.touch-ahead must be between 0 (off) and 8MB");
+        assertThat(startupFailure(Map.of("exporter.journal.touch-ahead", "-1MB")))
+                .contains("exporter.journal.touch-ahead must be between 0 (off) and 8MB");
+    }
+
+    @Test
     void aRecordSizeLargerThanAJournalEntryHoldsIsNamed() {
         assertThat(startupFailure(Map.of("exporter.socket.max-record-size", "4MB")))
                 .contains("exporter.socket.max-record-size must be at most 1984KB");

@@ -76,6 +76,11 @@ final class DiskBudget {
         return full;
     }
 
+    /** Whether {@code bytes} more fit, by the last measurement and without measuring or counting a refusal. */
+    boolean hasRoomFor(long bytes) {
+        return !overCap(bytes) && !diskLow;
+    }
+
     /**
      * True while a record that found no room (and none was appended since) still would not fit, or the files are at
      * the cap, or the disk is nearly full and records wait for Kafka. A nearly full disk with nothing waiting holds only acknowledged records, which

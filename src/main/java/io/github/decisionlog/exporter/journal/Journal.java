@@ -265,6 +265,10 @@ public class Journal implements SmartLifecycle {
         return store.unsyncedRecords();
     }
 
+    PageToucher pageToucherForTest() {
+        return store.pageToucher();
+    }
+
     JournalFileSync fileSyncForTest() {
         return store.fileSync();
     }

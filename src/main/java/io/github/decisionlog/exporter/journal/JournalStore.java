@@ -59,6 +59,7 @@ final class JournalStore implements AutoCloseable {
     private final JournalFileSync fileSync;
     private final SyncFailures syncFailures;
     private final DiskBudget budget;
+    private final PageToucher pageToucher;
     private final long backlogAtStart;
     private final AtomicLong appended = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
@@ -125,6 +126,12 @@ final class JournalStore implements AutoCloseable {
             lastAppendedIndex = queue.lastIndex() < 0 ? Journal.NO_RECORD : queue.lastIndex();
             budget = new DiskBudget(settings.dir(), settings.maxSize().toBytes(), GROWTH_RESERVE,
                     settings.minFreeDisk().toBytes(), bytes);
+            long touchAhead = settings.touchAhead().toBytes();
+            pageToucher = touchAhead == 0 ? null
+                    : new PageToucher(queue, touchAhead, appended::get, budget::hasRoomFor);
+            if (pageToucher != null) {
+                pageToucher.start(); // last: nothing after it can fail and leave the thread running
+            }
         } catch (RuntimeException | Error e) {
             fileSync.close();
             queue.close();
@@ -316,6 +323,10 @@ final class JournalStore implements AutoCloseable {
         return open;
     }
 
+    PageToucher pageToucher() {
+        return pageToucher;
+    }
+
     JournalFileSync fileSync() {
         return fileSync;
     }
@@ -334,6 +345,9 @@ final class JournalStore implements AutoCloseable {
             }
         }
         open = false;
+        if (pageToucher != null) {
+            pageToucher.close();
+        }
         fileSync.close();
         appender.close();
         queue.close();
