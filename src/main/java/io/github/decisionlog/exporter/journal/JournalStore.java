@@ -126,7 +126,8 @@ final class JournalStore implements AutoCloseable {
             lastAppendedIndex = queue.lastIndex() < 0 ? Journal.NO_RECORD : queue.lastIndex();
             budget = new DiskBudget(settings.dir(), settings.maxSize().toBytes(), GROWTH_RESERVE,
                     settings.minFreeDisk().toBytes(), bytes);
-            long touchAhead = settings.touchAhead().toBytes();
+            // with syncs, the pages touched ahead (dirty, though still zero) would be written by every sync as well
+            long touchAhead = settings.sync() == SyncPolicy.NONE ? settings.touchAhead().toBytes() : 0;
             pageToucher = touchAhead == 0 ? null
                     : new PageToucher(queue, touchAhead, appended::get, budget::hasRoomFor);
             if (pageToucher != null) {

@@ -1,5 +1,7 @@
 package io.github.decisionlog.exporter.observe;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,16 +27,16 @@ public class KafkaConnectivity implements DisposableBean {
     public record State(boolean reachable, int brokers, String error, long checkedAt) {
     }
 
-    private final AdminClient client;
+    private final Map<String, Object> config;
     private final ScheduledExecutorService checker;
+    private AdminClient client; // the check thread's: created there, so that start-up does not wait for it
     private volatile State state = new State(false, 0, "not checked yet", 0);
 
     public KafkaConnectivity(KafkaAdmin admin, ExporterProperties properties) {
-        Map<String, Object> config = new java.util.HashMap<>(admin.getConfigurationProperties());
+        this.config = new HashMap<>(admin.getConfigurationProperties());
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "decision-log-exporter-health");
-        this.client = AdminClient.create(config); // one client for every check: it reconnects by itself
         this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kafka-check");
             t.setDaemon(true);
@@ -46,6 +48,9 @@ public class KafkaConnectivity implements DisposableBean {
 
     private void check() {
         try {
+            if (client == null) {
+                client = AdminClient.create(config); // one client for every check: it reconnects by itself
+            }
             DescribeClusterResult cluster = client.describeCluster();
             int brokers = cluster.nodes().get(6, TimeUnit.SECONDS).size();
             state = new State(true, brokers, null, System.currentTimeMillis());
@@ -61,8 +66,10 @@ public class KafkaConnectivity implements DisposableBean {
     }
 
     @Override
-    public void destroy() {
+    public void destroy() throws InterruptedException {
         checker.shutdownNow();
-        client.close(java.time.Duration.ofSeconds(1));
+        if (checker.awaitTermination(10, TimeUnit.SECONDS) && client != null) {
+            client.close(Duration.ofSeconds(1));
+        }
     }
 }

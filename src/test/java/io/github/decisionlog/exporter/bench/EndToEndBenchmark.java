@@ -29,7 +29,8 @@ import io.github.decisionlog.exporter.support.TopicReader;
  * <li>ingest with the publisher paused (the exporter points at a port where no broker listens), {@code sync: none}
  * then {@code batch}, each on a fresh exporter;</li>
  * <li>a fresh exporter on the broker: memory when idle; latency at 1k/s and 10k/s (memory sampled meanwhile);
- * end-to-end throughput with the producers at full speed;</li>
+ * end-to-end throughput with the producers at full speed; then a burst into another freshly started exporter, cold
+ * and warm; then exactly-once delivery;</li>
  * <li>Kafka's ProducerPerformance on the same broker, with Kafka's default producer settings and with the exporter's;</li>
  * <li>the {@code sync: none} exporter again, now pointed at the broker: the time to drain what step 1 journaled.</li>
  * </ol>
@@ -40,6 +41,7 @@ public final class EndToEndBenchmark {
     private static final long INGEST_RECORDS = 1_000_000; // becomes the backlog that step 4 drains
     private static final long INGEST_RECORDS_BATCH = 500_000;
     private static final long PRODUCER_PERFORMANCE_RECORDS = 500_000;
+    private static final long BURST_RECORDS = 300_000;
     private static final Duration WARM_UP = Duration.ofSeconds(3);
     private static final Duration MEASURED = Duration.ofSeconds(12);
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
@@ -90,7 +92,7 @@ public final class EndToEndBenchmark {
             step("starting the Kafka broker");
             broker.start();
             String bootstrap = broker.bootstrapServers();
-            for (String topic : List.of("decisions", "decisions-exactly-once-100ms", "decisions-exactly-once-500ms", "drain",
+            for (String topic : List.of("decisions", "burst", "decisions-exactly-once-100ms", "decisions-exactly-once-500ms", "drain",
                     "perf-defaults", "perf-exporter")) {
                 TopicReader.createTopic(bootstrap, topic, 3);
             }
@@ -109,10 +111,10 @@ public final class EndToEndBenchmark {
                 startUps.add(seconds(batch.start()) + " (fresh journal)");
                 double ingestBatch = ingest(batch, INGEST_RECORDS_BATCH);
                 batch.stop();
-                row("Ingest into the journal, `sync: none`, publisher paused", rate(ingestNone), "≥ 250,000 records/s");
+                row("Ingest into the journal, `sync: none`, publisher paused", rate(ingestNone), "≥ 300,000 records/s");
                 row("Ingest into the journal, `sync: batch` (fsync every 100 ms or 1,000 records)", rate(ingestBatch)
                         + String.format(Locale.ROOT, " (%.0f%% of `none`)", 100 * ingestBatch / ingestNone),
-                        "cost stated");
+                        "≥ 200,000 records/s");
             }
 
             // 2. a fresh exporter on the broker: memory, latency, end-to-end throughput
@@ -130,7 +132,20 @@ public final class EndToEndBenchmark {
                 latency(exporter, probe, 1_000, ", after the 10,000/s run");
                 endToEnd = endToEnd(exporter, "");
                 row("Exporter memory, idle (5 s after ready)", memory(idle), "");
-                row("Exporter memory at 10,000 records/s (highest RSS of 1 s samples, heap at start and end)", memory(loaded), "RSS < 200 MiB");
+                row("Exporter memory at 10,000 records/s (highest RSS of 1 s samples, heap at start and end)", memory(loaded), "RSS < 180 MiB");
+            }
+
+            // 2a. a burst on a freshly started exporter (the backlog after a restart, an audit run's violations): no
+            // warm-up, then the same burst again on the now warm exporter
+            try (ExporterJar burst = new ExporterJar(dir.resolve("exporter-burst"), bootstrap, "burst", Map.of())) {
+                step("a burst of " + BURST_RECORDS + " records on a freshly started exporter, then another");
+                startUps.add(seconds(burst.start()) + " (fresh journal)");
+                double cold = burst(burst);
+                double warm = burst(burst);
+                row(String.format(Locale.ROOT, "A burst of %,d records into a freshly started exporter (cold), then "
+                        + "%,d more (warm), first write to Kafka's acknowledgement of the last", BURST_RECORDS,
+                        BURST_RECORDS), String.format(Locale.ROOT, "cold %s; warm %s; cold is %.2f of warm",
+                                rate(cold), rate(warm), cold / warm), "cold ≥ 0.8 × warm");
             }
 
             // 2b. the same with exactly-once delivery, at two transaction intervals, each on a fresh exporter and a
@@ -187,9 +202,9 @@ public final class EndToEndBenchmark {
             row("**Ratio** to the better `ProducerPerformance` run: end to end (drain)", String.format(Locale.ROOT,
                     "**%.2f** (%.2f) to Kafka's defaults, **%.2f** (%.2f) to the exporter's settings",
                     endToEnd / bestDefaults, drain / bestDefaults, endToEnd / bestExporterSettings,
-                    drain / bestExporterSettings), "end to end ≥ 0.8");
+                    drain / bestExporterSettings), "end to end ≥ 0.6, drain ≥ 1.0 to the exporter's settings");
         }
-        row("Start-up, process start to readiness UP", String.join("; ", startUps), "< 3 s");
+        row("Start-up, process start to readiness UP", String.join("; ", startUps), "< 2 s");
         return report(began, loadBefore);
     }
 
@@ -240,7 +255,7 @@ public final class EndToEndBenchmark {
                     String.format(Locale.ROOT, "%s / %s / %s ms (consumer, %,d records); p99 %s ms by the exporter's "
                             + "histogram; %,.0f records/s published", ms(p.p50()), ms(p.p99()), ms(p.p999()), p.count(),
                             ms(histogramQuantile(before, after, 0.99)), published / seconds),
-                    rate == 10_000 ? "p99 < 20 ms" : "");
+                    when.contains("exactly-once") ? "" : rate == 10_000 ? "p99 < 10 ms" : "p99 no worse than at 10,000/s");
             return highest;
         } finally {
             close(producers);
@@ -264,8 +279,22 @@ public final class EndToEndBenchmark {
             double ingested = (exporter.metric("decisionlog_journal_appended_total") - appended) / seconds;
             row("End to end" + mode + ", socket → Kafka acknowledgement, " + CONNECTIONS + " connections at full speed",
                     rate(perSecond) + String.format(Locale.ROOT, " (ingest meanwhile %,.0f records/s)", ingested),
-                    mode.isEmpty() ? "≥ 0.8 × ProducerPerformance" : "");
+                    mode.isEmpty() ? "≥ 180,000 records/s and ≥ 0.6 × ProducerPerformance (exporter's settings)" : "");
             return perSecond;
+        } finally {
+            close(producers);
+        }
+    }
+
+    /** {@link #BURST_RECORDS} from the connections at full speed; records/s from the first write to Kafka's acknowledgement of the last. */
+    private double burst(ExporterJar exporter) throws Exception {
+        double before = exporter.metric("decisionlog_journal_acknowledged_total");
+        long start = System.nanoTime();
+        List<StreamingProducer> producers = producers(exporter, BURST_RECORDS / CONNECTIONS, 0);
+        try {
+            await("burst acknowledged", () -> exporter.metric("decisionlog_journal_acknowledged_total") - before
+                    >= BURST_RECORDS, 50);
+            return BURST_RECORDS / ((System.nanoTime() - start) / 1e9);
         } finally {
             close(producers);
         }
