@@ -38,6 +38,10 @@ public class JournalBenchmark {
     @Param({"MINUTELY"})
     public String rollCycle;
 
+    /** 0: the appender faults each new page in itself (only {@code sync: none} touches ahead; see PageToucher). */
+    @Param({"4MB", "0"})
+    public String touchAhead;
+
     private Path dir;
     private Journal journal;
     private JournalReader reader;
@@ -48,7 +52,7 @@ public class JournalBenchmark {
     public void open() throws Exception {
         dir = Files.createTempDirectory("journal-bench");
         journal = new Journal(TestSettings.exporter(Map.of("journal.dir", dir.toString(), "journal.sync", sync, "journal.roll-cycle", rollCycle,
-                "journal.max-size", "100GB", "journal.min-free-disk", "1MB")), new SimpleMeterRegistry());
+                "journal.max-size", "100GB", "journal.min-free-disk", "1MB", "journal.touch-ahead", touchAhead)), new SimpleMeterRegistry());
         journal.start();
         record = DecisionRecords.violation(1, 2, 3).getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < 100_000; i++) {
