@@ -167,7 +167,10 @@ class GuaranteesInProcessTest extends InJvmKafkaTest {
             double appended = exporter.metric("decisionlog.journal.appended");
             Thread.sleep(1000);
             assertThat(writer).as("the producer is held back by the full socket buffer").isNotDone();
-            assertThat(exporter.metric("decisionlog.journal.appended")).isEqualTo(appended);
+            // a measurement of the files after the first refusal may still find room for a few records (between
+            // measurements the estimate errs towards full: pages touched ahead are measured, then appended into),
+            // never for more than a little
+            assertThat(exporter.metric("decisionlog.journal.appended") - appended).isLessThan(1000);
             assertThat(exporter.metric("decisionlog.records.dropped")).isZero();
             assertThat(exporter.metric("decisionlog.journal.size")).isLessThanOrEqualTo(64 << 20);
             // a full journal never takes the pod out of its Service: in the webhook pods every replica fills at once
