@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
+import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.MappedBytes;
 import net.openhft.chronicle.core.OS;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * Chronicle's own pretoucher is an Enterprise feature.
  * <p>
  * The pages are touched through the queue's own mapping of the file (the store's {@link MappedBytes} share the
- * appender's mapped chunks), so the appender finds them in its address space. A touch is a compare-and-swap of 0 with
- * 0: it changes no byte, whatever the appender wrote there first. It touches only while the disk budget has room for
+ * appender's mapped chunks), so the appender finds them in its address space: a range at a time with
+ * {@link PopulateWrite} where the kernel has it, else a page at a time by a compare-and-swap of 0 with 0. Neither
+ * changes a byte, whatever the appender wrote there first. It touches only while the disk budget has room for
  * what it touches (those pages take disk space before any record is written into them), and lets the file go as soon
  * as its cycle has ended, so that an acknowledged file deleted at the end of its cycle frees its space.
  */
@@ -43,6 +45,7 @@ final class PageToucher implements AutoCloseable {
     private MappedBytes bytes;
     private int cycle = Integer.MIN_VALUE;
     private long appendedSeen = -1;
+    private boolean populate = true; // until madvise fails: then page by page
 
     /**
      * @param ahead bytes past the appender's position to keep touched
@@ -105,8 +108,21 @@ final class PageToucher implements AutoCloseable {
         if (from >= to || !hasRoom.test(to - from)) {
             return;
         }
-        for (long page = from; page < to && running; page += pageSize) {
-            bytes.compareAndSwapInt(page, 0, 0);
+        for (long page = from; page < to && running; ) {
+            bytes.compareAndSwapInt(page, 0, 0); // maps the block that holds the page, if need be, and touches it
+            page += pageSize;
+            if (populate && page < to) { // the rest of the range in that block in one call
+                BytesStore<?, ?> block = bytes.bytesStore();
+                long end = Math.min(to, block.safeLimit());
+                if (end > page) {
+                    if (PopulateWrite.range(block.addressForWrite(page), end - page)) {
+                        page = end;
+                    } else {
+                        populate = false;
+                        log.info("Journal pages are touched one by one: madvise(MADV_POPULATE_WRITE) failed");
+                    }
+                }
+            }
         }
         touchedTo = to;
     }
