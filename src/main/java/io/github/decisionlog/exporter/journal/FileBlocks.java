@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,18 +26,18 @@ final class FileBlocks {
     private static final int ST_BLOCKS_OFFSET = 64;
     private static final int STAT_SIZE = 256; // larger than struct stat on either
 
-    private interface LibC extends Library {
-        int stat(String path, byte[] buf);
-    }
-
-    private static final LibC LIBC = load();
+    private static final LibC LIBC = withStat();
 
     private FileBlocks() {
     }
 
-    private static LibC load() {
+    /** The C library if stat(2) can be called through it, else {@code null}. */
+    private static LibC withStat() {
+        LibC libc = LibC.INSTANCE;
+        if (libc == null) {
+            return null;
+        }
         try {
-            LibC libc = Native.load("c", LibC.class);
             libc.stat(".", new byte[STAT_SIZE]);
             return libc;
         } catch (RuntimeException | LinkageError e) {
