@@ -105,7 +105,9 @@ final class PageToucher implements AutoCloseable {
         long written = store.writePosition();
         long from = Math.max(touchedTo, written) / pageSize * pageSize;
         long to = written + ahead;
-        if (from >= to || !hasRoom.test(to - from)) {
+        // room for the whole stretch ahead, not only for what this round adds: near the cap the toucher stops while
+        // the appender can still fill what was touched, so pages touched and never written cannot take the cap's room
+        if (from >= to || !hasRoom.test(ahead)) {
             return;
         }
         for (long page = from; page < to && running; ) {
