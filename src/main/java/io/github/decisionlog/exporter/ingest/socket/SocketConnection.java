@@ -25,6 +25,11 @@ final class SocketConnection implements Runnable {
 
     /** How long a stopping source keeps reading a connection that still has bytes buffered. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long a connection the exporter ends keeps reading (and discarding) after its last {@code ack}, so that the
+     * producer reads that ack before its writes fail (see {@link #lingeringClose}).
+     */
+    static final Duration LINGER = Duration.ofSeconds(1);
 
     private static final Logger log = LoggerFactory.getLogger(SocketConnection.class);
     private static final int READ_TIMEOUT_MILLIS = 200;
@@ -144,6 +149,7 @@ final class SocketConnection implements Runnable {
                 acknowledge(out);
                 if (drainDeadline != 0 && System.nanoTime() - drainDeadline > 0) {
                     log.warn("Stopped reading a producer that kept sending during shutdown");
+                    lingeringClose(in, chunk);
                     break;
                 }
             }
@@ -159,6 +165,31 @@ final class SocketConnection implements Runnable {
             log.error("Connection closed after an unexpected error", e);
         } finally {
             framer.release();
+        }
+    }
+
+    /**
+     * Ends a connection whose producer may still be writing: the exporter's side is shut down (the producer reads its
+     * last {@code ack}, then the end of the stream), and what the producer writes meanwhile is read and discarded,
+     * unacknowledged, until it closes or {@link #LINGER} has passed. Closed at once instead, the producer's next write
+     * fails while that ack may still wait unread in its socket, and some clients (junixsocket among them) then close the
+     * socket, so the producer sends again lines that were journaled: duplicates. What is discarded was not acknowledged,
+     * so a producer sends it again.
+     */
+    private void lingeringClose(InputStream in, byte[] chunk) throws IOException {
+        if (!acknowledge) {
+            return; // a producer without acks cannot tell what was read anyway
+        }
+        socket.shutdownOutput();
+        long until = System.nanoTime() + LINGER.toNanos();
+        while (System.nanoTime() - until < 0) {
+            try {
+                if (in.read(chunk) < 0) {
+                    return;
+                }
+            } catch (SocketTimeoutException stillOpen) {
+                // the producer has not closed yet
+            }
         }
     }
 

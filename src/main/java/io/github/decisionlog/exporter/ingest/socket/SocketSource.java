@@ -154,7 +154,8 @@ public class SocketSource implements SmartLifecycle {
         try {
             acceptor.join(5000);
             connections.forEach(SocketConnection::drainAndClose);
-            long deadline = System.nanoTime() + SocketConnection.DRAIN_TIMEOUT.toNanos() + 1_000_000_000L;
+            long deadline = System.nanoTime() + SocketConnection.DRAIN_TIMEOUT.toNanos()
+                    + SocketConnection.LINGER.toNanos() + 1_000_000_000L;
             while (!connections.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
