@@ -57,6 +57,55 @@ final class Benchmarks {
         }
     }
 
+    /** CPU time a process has used so far (user and system, from {@code /proc/<pid>/stat}), in seconds. */
+    static double cpuSeconds(long pid) {
+        return stat(pid, 11) + stat(pid, 12);
+    }
+
+    /** CPU time of this process's children that have ended (and were waited for), in seconds. */
+    static double endedChildrenCpuSeconds() {
+        long self = ProcessHandle.current().pid();
+        return stat(self, 13) + stat(self, 14);
+    }
+
+    /**
+     * Time the JIT compilers of a running JVM have spent so far, in seconds: its {@code java.ci.totalTime} performance
+     * counter, read with {@code jcmd}.
+     */
+    static double compileSeconds(long pid) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(pid), "PerfCounter.print").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            return (double) counter(out, "java.ci.totalTime") / counter(out, "sun.os.hrt.frequency");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long counter(String perfCounters, String name) {
+        for (String line : perfCounters.split("\n")) {
+            if (line.startsWith(name + "=")) {
+                return Long.parseLong(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new IllegalStateException("no performance counter " + name + " in: " + perfCounters);
+    }
+
+    /** A field of {@code /proc/<pid>/stat} counted from the one after the command name, in USER_HZ ticks as seconds. */
+    private static double stat(long pid, int field) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]) / 100.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A logback configuration that keeps Kafka's clients and tools at WARN, for this JVM and the children. */
     static Path quietLogging(Path dir) {
         try {

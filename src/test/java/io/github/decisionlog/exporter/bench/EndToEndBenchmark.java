@@ -26,6 +26,7 @@ import io.github.decisionlog.exporter.support.TopicReader;
  * generator, each in a process of its own, on this machine. Prints a Markdown table and writes it to
  * {@code target/benchmark.md}. The steps, in order:
  * <ol>
+ * <li>the broker warmed with Kafka's ProducerPerformance (a broker in production has long been running);</li>
  * <li>ingest with the publisher paused (the exporter points at a port where no broker listens), {@code sync: none}
  * then {@code batch}, each on a fresh exporter;</li>
  * <li>a fresh exporter on the broker: memory when idle; latency at 1k/s and 10k/s (memory sampled meanwhile);
@@ -42,6 +43,7 @@ public final class EndToEndBenchmark {
     private static final long INGEST_RECORDS_BATCH = 500_000;
     private static final long PRODUCER_PERFORMANCE_RECORDS = 500_000;
     private static final long BURST_RECORDS = 300_000;
+    private static final long BROKER_WARM_UP_RECORDS = 300_000;
     private static final Duration WARM_UP = Duration.ofSeconds(3);
     private static final Duration MEASURED = Duration.ofSeconds(12);
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
@@ -57,6 +59,7 @@ public final class EndToEndBenchmark {
     private final List<String> startUps = new ArrayList<>();
     private final String[][] lines = new String[CONNECTIONS][];
     private final double recordBytes;
+    private KafkaBrokerProcess broker;
 
     private EndToEndBenchmark(Path dir) {
         this.dir = dir;
@@ -91,11 +94,19 @@ public final class EndToEndBenchmark {
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.create(dir.resolve("broker"), Map.of())) {
             step("starting the Kafka broker");
             broker.start();
+            this.broker = broker;
             String bootstrap = broker.bootstrapServers();
             for (String topic : List.of("decisions", "burst", "decisions-exactly-once-100ms", "decisions-exactly-once-500ms", "drain",
-                    "perf-defaults", "perf-exporter")) {
+                    "perf-defaults", "perf-exporter", "broker-warm-up")) {
                 TopicReader.createTopic(bootstrap, topic, 3);
             }
+            // a broker in production has long been running: warm this one's request handling (its JIT) before the
+            // exporter's rows, so that they measure a fresh exporter, not a fresh broker
+            step("warming the broker: Kafka's ProducerPerformance, " + BROKER_WARM_UP_RECORDS + " records");
+            Path payload = dir.resolve("payload.ndjson");
+            Files.write(payload, List.of(lines[0]), StandardCharsets.UTF_8);
+            ProducerPerformanceRun.run(dir, "broker-warm-up", bootstrap, "broker-warm-up", BROKER_WARM_UP_RECORDS,
+                    payload, EXPORTER_PRODUCER);
 
             // 1. ingest into the journal with the publisher paused
             ExporterJar none = new ExporterJar(dir.resolve("exporter-sync-none"), closedPort, "drain",
@@ -120,7 +131,10 @@ public final class EndToEndBenchmark {
             // 2. a fresh exporter on the broker: memory, latency, end-to-end throughput
             double endToEnd;
             double drain;
-            try (ExporterJar exporter = new ExporterJar(dir.resolve("exporter"), bootstrap, "decisions", Map.of());
+            // the Kafka client's averages over its last 5 to 10 s instead of 30 to 60, so that each latency row's
+            // split between the producer's queue and the broker's answer covers that row's load only
+            try (ExporterJar exporter = new ExporterJar(dir.resolve("exporter"), bootstrap, "decisions",
+                    Map.of("spring.kafka.producer.properties.metrics.sample.window.ms", "5000"));
                     LatencyProbe probe = new LatencyProbe(bootstrap, "decisions")) {
                 step("memory idle, latency at 1k/s and 10k/s, end-to-end throughput");
                 startUps.add(seconds(exporter.start()) + " (fresh journal)");
@@ -140,12 +154,18 @@ public final class EndToEndBenchmark {
             try (ExporterJar burst = new ExporterJar(dir.resolve("exporter-burst"), bootstrap, "burst", Map.of())) {
                 step("a burst of " + BURST_RECORDS + " records on a freshly started exporter, then another");
                 startUps.add(seconds(burst.start()) + " (fresh journal)");
+                // the JIT compilers' time and the exporter's CPU in each burst: where the cold one's extra time goes
+                double[] at = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
                 double cold = burst(burst);
+                double[] afterCold = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
                 double warm = burst(burst);
+                double[] afterWarm = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
                 row(String.format(Locale.ROOT, "A burst of %,d records into a freshly started exporter (cold), then "
                         + "%,d more (warm), first write to Kafka's acknowledgement of the last", BURST_RECORDS,
-                        BURST_RECORDS), String.format(Locale.ROOT, "cold %s; warm %s; cold is %.2f of warm",
-                                rate(cold), rate(warm), cold / warm), "cold ≥ 0.8 × warm");
+                        BURST_RECORDS), String.format(Locale.ROOT, "cold %s; warm %s; cold is %.2f of warm; the "
+                                + "exporter's CPU cold %.1f s, of it JIT compiling %.1f s; warm %.1f s, compiling %.1f s",
+                                rate(cold), rate(warm), cold / warm, afterCold[1] - at[1], afterCold[0] - at[0],
+                                afterWarm[1] - afterCold[1], afterWarm[0] - afterCold[0]), "cold ≥ 0.8 × warm");
             }
 
             // 2b. the same with exactly-once delivery, at two transaction intervals, each on a fresh exporter and a
@@ -167,22 +187,26 @@ public final class EndToEndBenchmark {
 
             // 3. Kafka's own producer on the same broker, each setting twice, alternating; the better run counts
             step("Kafka's ProducerPerformance, " + PRODUCER_PERFORMANCE_RECORDS + " records, 2 runs of each setting");
-            Path payload = dir.resolve("payload.ndjson");
-            Files.write(payload, List.of(lines[0]), StandardCharsets.UTF_8);
             List<Double> kafkaDefaults = new ArrayList<>();
             List<Double> exporterSettings = new ArrayList<>();
+            List<Double> exporterSettingsCpu = new ArrayList<>(); // µs of CPU a record, the JVM's start included
             for (int run = 1; run <= 2; run++) {
                 kafkaDefaults.add(ProducerPerformanceRun.run(dir, "defaults-" + run, bootstrap, "perf-defaults",
                         PRODUCER_PERFORMANCE_RECORDS, payload, KAFKA_DEFAULTS).recordsPerSecond());
+                double cpu = Benchmarks.endedChildrenCpuSeconds();
                 exporterSettings.add(ProducerPerformanceRun.run(dir, "exporter-settings-" + run, bootstrap,
                         "perf-exporter", PRODUCER_PERFORMANCE_RECORDS, payload, EXPORTER_PRODUCER).recordsPerSecond());
+                exporterSettingsCpu.add((Benchmarks.endedChildrenCpuSeconds() - cpu) * 1e6
+                        / PRODUCER_PERFORMANCE_RECORDS);
             }
             double bestDefaults = Collections.max(kafkaDefaults);
             double bestExporterSettings = Collections.max(exporterSettings);
             row("Kafka `ProducerPerformance`, Kafka's default producer settings (acks=all, idempotent), better of 2",
                     rate(bestDefaults) + " (runs: " + perSecond(kafkaDefaults) + ")", "");
             row("Kafka `ProducerPerformance`, the exporter's producer settings (plus lz4, batch 128 KB, linger 5 ms), "
-                    + "better of 2", rate(bestExporterSettings) + " (runs: " + perSecond(exporterSettings) + ")", "");
+                    + "better of 2", rate(bestExporterSettings) + " (runs: " + perSecond(exporterSettings) + String.format(
+                            Locale.ROOT, "; %.1f and %.1f µs of CPU a record, its JVM's start and end included)",
+                            exporterSettingsCpu.get(0), exporterSettingsCpu.get(1)), "");
 
             // 4. drain the backlog journaled in step 1
             step("drain the " + INGEST_RECORDS + " records journaled with sync none");
@@ -190,13 +214,17 @@ public final class EndToEndBenchmark {
                 none.set("spring.kafka.bootstrap-servers", bootstrap);
                 startUps.add(seconds(none.start()) + String.format(Locale.ROOT, " (%,d records waiting)", INGEST_RECORDS));
                 long start = System.nanoTime();
+                double[] cpu = {Benchmarks.cpuSeconds(none.pid()), Benchmarks.cpuSeconds(broker.pid())};
                 double backlog = none.metric("decisionlog_backlog_records");
                 await("backlog drained", () -> none.metric("decisionlog_backlog_records") == 0);
                 double took = (System.nanoTime() - start) / 1e9;
+                double[] used = {Benchmarks.cpuSeconds(none.pid()) - cpu[0],
+                    Benchmarks.cpuSeconds(broker.pid()) - cpu[1]};
                 drain = INGEST_RECORDS / took;
                 row(String.format(Locale.ROOT, "Drain a backlog of %,d records (from ready to `decisionlog_backlog_records` 0)",
-                        INGEST_RECORDS), String.format(Locale.ROOT, "%.1f s (%,.0f records/s; %,.0f waiting at the first scrape)",
-                                took, drain, backlog), "");
+                        INGEST_RECORDS), String.format(Locale.ROOT, "%.1f s (%,.0f records/s; %,.0f waiting at the first "
+                                + "scrape); cores busy meanwhile: exporter %.2f (%.1f µs of CPU a record), broker %.2f",
+                                took, drain, backlog, used[0] / took, used[0] * 1e6 / INGEST_RECORDS, used[1] / took), "");
                 none.stop();
             }
             row("**Ratio** to the better `ProducerPerformance` run: end to end (drain)", String.format(Locale.ROOT,
@@ -252,9 +280,10 @@ public final class EndToEndBenchmark {
                     - ExporterJar.sum(before, "decisionlog_records_published_total");
             double seconds = (System.nanoTime() - start) / 1e9;
             row(String.format(Locale.ROOT, "Latency at %,d records/s offered%s: p50 / p99 / p99.9", rate, when),
-                    String.format(Locale.ROOT, "%s / %s / %s ms (consumer, %,d records); p99 %s ms by the exporter's "
-                            + "histogram; %,.0f records/s published", ms(p.p50()), ms(p.p99()), ms(p.p999()), p.count(),
-                            ms(histogramQuantile(before, after, 0.99)), published / seconds),
+                    String.format(Locale.ROOT, "%s / %s / %s ms (consumer, %,d records); p50 / p99 %s / %s ms by the exporter's "
+                            + "histogram; %,.0f records/s published%s", ms(p.p50()), ms(p.p99()), ms(p.p999()), p.count(),
+                            ms(histogramQuantile(before, after, 0.5)), ms(histogramQuantile(before, after, 0.99)),
+                            published / seconds, producerSplit(after)),
                     when.contains("exactly-once") ? "" : rate == 10_000 ? "p99 < 10 ms" : "p99 no worse than at 10,000/s");
             return highest;
         } finally {
@@ -272,13 +301,23 @@ public final class EndToEndBenchmark {
             Benchmarks.sleep(WARM_UP.toMillis());
             double acknowledged = exporter.metric("decisionlog_journal_acknowledged_total");
             double appended = exporter.metric("decisionlog_journal_appended_total");
+            long self = ProcessHandle.current().pid();
+            double[] cpu = {Benchmarks.cpuSeconds(exporter.pid()), Benchmarks.cpuSeconds(broker.pid()),
+                Benchmarks.cpuSeconds(self)};
             long start = System.nanoTime();
             Benchmarks.sleep(MEASURED.toMillis());
             double seconds = (System.nanoTime() - start) / 1e9;
-            double perSecond = (exporter.metric("decisionlog_journal_acknowledged_total") - acknowledged) / seconds;
+            double[] used = {Benchmarks.cpuSeconds(exporter.pid()) - cpu[0],
+                Benchmarks.cpuSeconds(broker.pid()) - cpu[1], Benchmarks.cpuSeconds(self) - cpu[2]};
+            double acknowledgedNow = exporter.metric("decisionlog_journal_acknowledged_total") - acknowledged;
+            double perSecond = acknowledgedNow / seconds;
             double ingested = (exporter.metric("decisionlog_journal_appended_total") - appended) / seconds;
+            // where the cores went: each process's CPU time over the measured part, in cores busy
             row("End to end" + mode + ", socket → Kafka acknowledgement, " + CONNECTIONS + " connections at full speed",
-                    rate(perSecond) + String.format(Locale.ROOT, " (ingest meanwhile %,.0f records/s)", ingested),
+                    rate(perSecond) + String.format(Locale.ROOT, " (ingest meanwhile %,.0f records/s); cores busy "
+                            + "meanwhile (of %d): exporter %.2f (%.1f µs of CPU a record), broker %.2f, load "
+                            + "generator and latency probe %.2f", ingested, Runtime.getRuntime().availableProcessors(),
+                            used[0] / seconds, used[0] * 1e6 / acknowledgedNow, used[1] / seconds, used[2] / seconds),
                     mode.isEmpty() ? "≥ 180,000 records/s and ≥ 0.6 × ProducerPerformance (exporter's settings)" : "");
             return perSecond;
         } finally {
@@ -384,6 +423,28 @@ public final class EndToEndBenchmark {
 
     private static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.2f s", d.toMillis() / 1000.0);
+    }
+
+    /**
+     * Where a record waits once the exporter has sent it, by the Kafka client's own metrics: in the producer's batch
+     * (linger, full in-flight requests) and for the broker's answer. Empty where the producer's metrics are not
+     * exported (the exactly-once producer).
+     */
+    private static String producerSplit(Map<String, Double> scrape) {
+        double queue = largest(scrape, "kafka_producer_record_queue_time_avg");
+        if (Double.isNaN(queue)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; producer queue time avg %s ms (max %s), request latency avg %s ms (max %s)",
+                ms(queue), ms(largest(scrape, "kafka_producer_record_queue_time_max")),
+                ms(largest(scrape, "kafka_producer_request_latency_avg")),
+                ms(largest(scrape, "kafka_producer_request_latency_max")));
+    }
+
+    /** The largest value of a series of that name (the Kafka client's gauges: one per producer), or NaN. */
+    private static double largest(Map<String, Double> series, String name) {
+        return series.entrySet().stream().filter(e -> e.getKey().startsWith(name + "{"))
+                .mapToDouble(Map.Entry::getValue).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
     }
 
     private static String ms(double millis) {

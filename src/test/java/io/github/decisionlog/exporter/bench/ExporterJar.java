@@ -59,6 +59,11 @@ final class ExporterJar implements AutoCloseable {
                 + System.getenv().getOrDefault(EXTRA_JVM_OPTIONS, "")).strip();
     }
 
+    /** The exporter's process id while it runs. */
+    long pid() {
+        return process.pid();
+    }
+
     /** Starts the exporter and returns the time from process start until readiness answers UP. */
     Duration start() {
         managementPort = Benchmarks.freePort();

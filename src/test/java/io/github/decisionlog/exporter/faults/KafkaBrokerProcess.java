@@ -114,6 +114,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
+    /** The broker's process id while it runs. */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
     /** Starts the broker (again, on the same ports and data) and waits until a client can list topics. */
     public synchronized void start() {
         if (process != null && process.isAlive()) {
