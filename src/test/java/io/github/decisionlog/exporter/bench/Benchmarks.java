@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
 
 /** What the benchmark's steps share: the JDK, free ports, the child processes to stop at the end. */
 final class Benchmarks {
@@ -57,26 +59,37 @@ final class Benchmarks {
         }
     }
 
-    /** CPU time a process has used so far (user and system, from {@code /proc/<pid>/stat}), in seconds. */
-    static double cpuSeconds(long pid) {
-        return stat(pid, 11) + stat(pid, 12);
+    /** The CPU time a process uses from now on (user and system, from {@code /proc/<pid>/stat}), in seconds. */
+    static DoubleSupplier cpuFromNow(long pid) {
+        return fromNow(() -> stat(pid, 11) + stat(pid, 12));
     }
 
-    /** CPU time of this process's children that have ended (and were waited for), in seconds. */
-    static double endedChildrenCpuSeconds() {
+    /** The CPU time of this process's children that end (and are waited for) from now on, in seconds. */
+    static DoubleSupplier endedChildrenCpuFromNow() {
         long self = ProcessHandle.current().pid();
-        return stat(self, 13) + stat(self, 14);
+        return fromNow(() -> stat(self, 13) + stat(self, 14));
+    }
+
+    /** The time the JIT compilers of a running JVM spend from now on, in seconds. */
+    static DoubleSupplier compilingFromNow(long pid) {
+        return fromNow(() -> compileSeconds(pid));
+    }
+
+    /** How much a growing total has grown since this call, each time it is asked. */
+    private static DoubleSupplier fromNow(DoubleSupplier total) {
+        double start = total.getAsDouble();
+        return () -> total.getAsDouble() - start;
     }
 
     /**
      * Time the JIT compilers of a running JVM have spent so far, in seconds: its {@code java.ci.totalTime} performance
      * counter, read with {@code jcmd}.
      */
-    static double compileSeconds(long pid) {
+    private static double compileSeconds(long pid) {
         try {
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                     String.valueOf(pid), "PerfCounter.print").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor();
             return (double) counter(out, "java.ci.totalTime") / counter(out, "sun.os.hrt.frequency");
         } catch (IOException e) {

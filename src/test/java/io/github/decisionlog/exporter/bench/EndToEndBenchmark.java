@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -156,17 +157,22 @@ public final class EndToEndBenchmark {
                 step("a burst of " + BURST_RECORDS + " records on a freshly started exporter, then another");
                 startUps.add(seconds(burst.start()) + " (fresh journal)");
                 // the JIT compilers' time and the exporter's CPU in each burst: where the cold one's extra time goes
-                double[] at = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
+                DoubleSupplier cpu = Benchmarks.cpuFromNow(burst.pid());
+                DoubleSupplier compiling = Benchmarks.compilingFromNow(burst.pid());
                 double cold = burst(burst);
-                double[] afterCold = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
+                double coldCpu = cpu.getAsDouble();
+                double coldCompiling = compiling.getAsDouble();
+                cpu = Benchmarks.cpuFromNow(burst.pid());
+                compiling = Benchmarks.compilingFromNow(burst.pid());
                 double warm = burst(burst);
-                double[] afterWarm = {Benchmarks.compileSeconds(burst.pid()), Benchmarks.cpuSeconds(burst.pid())};
+                double warmCpu = cpu.getAsDouble();
+                double warmCompiling = compiling.getAsDouble();
                 row(String.format(Locale.ROOT, "A burst of %,d records into a freshly started exporter (cold), then "
                         + "%,d more (warm), first write to Kafka's acknowledgement of the last", BURST_RECORDS,
                         BURST_RECORDS), String.format(Locale.ROOT, "cold %s; warm %s; cold is %.2f of warm; the "
                                 + "exporter's CPU cold %.1f s, of it JIT compiling %.1f s; warm %.1f s, compiling %.1f s",
-                                rate(cold), rate(warm), cold / warm, afterCold[1] - at[1], afterCold[0] - at[0],
-                                afterWarm[1] - afterCold[1], afterWarm[0] - afterCold[0]), "cold ≥ 0.8 × warm");
+                                rate(cold), rate(warm), cold / warm, coldCpu, coldCompiling, warmCpu,
+                                warmCompiling), "cold ≥ 0.8 × warm");
             }
 
             // 2b. the same with exactly-once delivery, at two transaction intervals, each on a fresh exporter and a
@@ -194,11 +200,10 @@ public final class EndToEndBenchmark {
             for (int run = 1; run <= 2; run++) {
                 kafkaDefaults.add(ProducerPerformanceRun.run(dir, "defaults-" + run, bootstrap, "perf-defaults",
                         PRODUCER_PERFORMANCE_RECORDS, payload, KAFKA_DEFAULTS).recordsPerSecond());
-                double cpu = Benchmarks.endedChildrenCpuSeconds();
+                DoubleSupplier cpu = Benchmarks.endedChildrenCpuFromNow();
                 exporterSettings.add(ProducerPerformanceRun.run(dir, "exporter-settings-" + run, bootstrap,
                         "perf-exporter", PRODUCER_PERFORMANCE_RECORDS, payload, EXPORTER_PRODUCER).recordsPerSecond());
-                exporterSettingsCpu.add((Benchmarks.endedChildrenCpuSeconds() - cpu) * 1e6
-                        / PRODUCER_PERFORMANCE_RECORDS);
+                exporterSettingsCpu.add(cpu.getAsDouble() * 1e6 / PRODUCER_PERFORMANCE_RECORDS);
             }
             double bestDefaults = Collections.max(kafkaDefaults);
             double bestExporterSettings = Collections.max(exporterSettings);
@@ -215,17 +220,19 @@ public final class EndToEndBenchmark {
                 none.set("spring.kafka.bootstrap-servers", bootstrap);
                 startUps.add(seconds(none.start()) + String.format(Locale.ROOT, " (%,d records waiting)", INGEST_RECORDS));
                 long start = System.nanoTime();
-                double[] cpu = {Benchmarks.cpuSeconds(none.pid()), Benchmarks.cpuSeconds(broker.pid())};
+                DoubleSupplier exporterCpu = Benchmarks.cpuFromNow(none.pid());
+                DoubleSupplier brokerCpu = Benchmarks.cpuFromNow(broker.pid());
                 double backlog = none.metric("decisionlog_backlog_records");
                 await("backlog drained", () -> none.metric("decisionlog_backlog_records") == 0);
                 double took = (System.nanoTime() - start) / 1e9;
-                double[] used = {Benchmarks.cpuSeconds(none.pid()) - cpu[0],
-                    Benchmarks.cpuSeconds(broker.pid()) - cpu[1]};
+                double exporterUsed = exporterCpu.getAsDouble();
+                double brokerUsed = brokerCpu.getAsDouble();
                 drain = INGEST_RECORDS / took;
                 row(String.format(Locale.ROOT, "Drain a backlog of %,d records (from ready to `decisionlog_backlog_records` 0)",
                         INGEST_RECORDS), String.format(Locale.ROOT, "%.1f s (%,.0f records/s; %,.0f waiting at the first "
                                 + "scrape); cores busy meanwhile: exporter %.2f (%.1f µs of CPU a record), broker %.2f",
-                                took, drain, backlog, used[0] / took, used[0] * 1e6 / INGEST_RECORDS, used[1] / took), "");
+                                took, drain, backlog, exporterUsed / took, exporterUsed * 1e6 / INGEST_RECORDS,
+                                brokerUsed / took), "");
                 none.stop();
             }
             row("**Ratio** to the better `ProducerPerformance` run: end to end (drain)", String.format(Locale.ROOT,
@@ -302,14 +309,15 @@ public final class EndToEndBenchmark {
             Benchmarks.sleep(WARM_UP.toMillis());
             double acknowledged = exporter.metric("decisionlog_journal_acknowledged_total");
             double appended = exporter.metric("decisionlog_journal_appended_total");
-            long self = ProcessHandle.current().pid();
-            double[] cpu = {Benchmarks.cpuSeconds(exporter.pid()), Benchmarks.cpuSeconds(broker.pid()),
-                Benchmarks.cpuSeconds(self)};
+            DoubleSupplier exporterCpu = Benchmarks.cpuFromNow(exporter.pid());
+            DoubleSupplier brokerCpu = Benchmarks.cpuFromNow(broker.pid());
+            DoubleSupplier loadCpu = Benchmarks.cpuFromNow(ProcessHandle.current().pid());
             long start = System.nanoTime();
             Benchmarks.sleep(MEASURED.toMillis());
             double seconds = (System.nanoTime() - start) / 1e9;
-            double[] used = {Benchmarks.cpuSeconds(exporter.pid()) - cpu[0],
-                Benchmarks.cpuSeconds(broker.pid()) - cpu[1], Benchmarks.cpuSeconds(self) - cpu[2]};
+            double exporterUsed = exporterCpu.getAsDouble();
+            double brokerUsed = brokerCpu.getAsDouble();
+            double loadUsed = loadCpu.getAsDouble();
             double acknowledgedNow = exporter.metric("decisionlog_journal_acknowledged_total") - acknowledged;
             double perSecond = acknowledgedNow / seconds;
             double ingested = (exporter.metric("decisionlog_journal_appended_total") - appended) / seconds;
@@ -318,7 +326,8 @@ public final class EndToEndBenchmark {
                     rate(perSecond) + String.format(Locale.ROOT, " (ingest meanwhile %,.0f records/s); cores busy "
                             + "meanwhile (of %d): exporter %.2f (%.1f µs of CPU a record), broker %.2f, load "
                             + "generator and latency probe %.2f", ingested, Runtime.getRuntime().availableProcessors(),
-                            used[0] / seconds, used[0] * 1e6 / acknowledgedNow, used[1] / seconds, used[2] / seconds),
+                            exporterUsed / seconds, exporterUsed * 1e6 / acknowledgedNow,
+                            brokerUsed / seconds, loadUsed / seconds),
                     mode.isEmpty() ? "≥ 180,000 records/s and ≥ 0.6 × ProducerPerformance (exporter's settings)" : "");
             return perSecond;
         } finally {
