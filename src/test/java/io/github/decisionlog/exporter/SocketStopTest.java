@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -58,7 +59,7 @@ class SocketStopTest {
                     writeEnd.set(e);
                 }
             }, "test-writer");
-            Thread reader = new Thread(() -> readAcksLate(socket, lastAck, readEnd), "test-reader");
+            Thread reader = new Thread(() -> readAcks(socket, 200, lastAck, readEnd), "test-reader");
             writer.start();
             reader.start();
 
@@ -83,8 +84,79 @@ class SocketStopTest {
                 .isGreaterThan(1000);
     }
 
-    /** Reads {@code ack <n>} lines, pausing 200 ms after each read, until the end of the stream or an error. */
-    private static void readAcksLate(AFUNIXSocket socket, AtomicLong lastAck, AtomicReference<String> end) {
+    /**
+     * The producer is silent when the stop begins (it pauses 400 ms, longer than the exporter waits for more bytes), so
+     * the exporter ends the connection on that silence; the producer writes again, and only then reads its acks.
+     * Were the connection closed at once, that write would fail and junixsocket would close the socket with the acks
+     * unread.
+     */
+    @Test
+    void aProducerSilentWhenTheExporterStopsReadsTheAckOfEveryLineJournaledAfterWritingAgain() throws Exception {
+        ExporterRun exporter = ExporterRun.start(dir, "localhost:1", "unused",
+                Map.of("exporter.socket.acknowledge", "true", "exporter.publish.drain-timeout", "1s"));
+        AtomicLong lastAck = new AtomicLong();
+        AtomicReference<String> readEnd = new AtomicReference<>();
+        CountDownLatch stopping = new CountDownLatch(1);
+        CountDownLatch wroteAgain = new CountDownLatch(1);
+        Counter appended;
+        try (AFUNIXSocket socket = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(exporter.socket()))) {
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    long seq = 0;
+                    for (boolean paused = false; readEnd.get() == null; seq++) {
+                        if (!paused && stopping.getCount() == 0) {
+                            paused = true;
+                            Thread.sleep(400);
+                            out.write((DecisionRecords.violation(1, 0, seq++) + "\n").getBytes(StandardCharsets.UTF_8));
+                            wroteAgain.countDown();
+                        }
+                        out.write((DecisionRecords.violation(1, (int) (seq % 50), seq) + "\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                    }
+                    socket.close();
+                } catch (Throwable e) {
+                    // the write failed: the socket may be closed now, acks unread included
+                } finally {
+                    wroteAgain.countDown();
+                }
+            }, "test-writer");
+            Thread reader = new Thread(() -> {
+                try {
+                    wroteAgain.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                readAcks(socket, 0, lastAck, readEnd);
+            }, "test-reader");
+            writer.start();
+            reader.start();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (exporter.metric("decisionlog.records.appended", "source", "socket") < 1000
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            appended = exporter.bean(MeterRegistry.class).get("decisionlog.records.appended")
+                    .tag("source", "socket").counter();
+            stopping.countDown();
+            exporter.close();
+
+            reader.join(10_000);
+            writer.join(10_000);
+        } finally {
+            exporter.close();
+        }
+
+        assertThat(readEnd.get()).as("how the producer's reading ended").isEqualTo("end of stream");
+        assertThat(lastAck.get()).as("last ack the producer read")
+                .isEqualTo((long) appended.count())
+                .isGreaterThanOrEqualTo(1000);
+    }
+
+    /** Reads {@code ack <n>} lines, pausing after each read, until the end of the stream or an error. */
+    private static void readAcks(AFUNIXSocket socket, long pauseMillis, AtomicLong lastAck,
+            AtomicReference<String> end) {
         byte[] buf = new byte[8192];
         StringBuilder pending = new StringBuilder();
         try {
@@ -99,7 +171,7 @@ class SocketStopTest {
                     assertThat(reply).startsWith("ack ");
                     lastAck.set(Long.parseLong(reply.substring(4)));
                 }
-                Thread.sleep(200);
+                Thread.sleep(pauseMillis);
             }
             end.set("end of stream");
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -143,16 +143,17 @@ final class SocketConnection implements Runnable {
                 if (n < 0) {
                     framer.endOfStream();
                     acknowledge(out);
-                    break;
+                    return; // the producer ended the connection
                 }
                 framer.feed(chunk, 0, n);
                 acknowledge(out);
                 if (drainDeadline != 0 && System.nanoTime() - drainDeadline > 0) {
                     log.warn("Stopped reading a producer that kept sending during shutdown");
-                    lingeringClose(in, chunk);
                     break;
                 }
             }
+            // the exporter ends the connection (a stop, an idle producer), and the producer may write again any time
+            lingeringClose(in, chunk);
         } catch (GaveUpWaiting e) {
             log.warn("Closed a connection at shutdown that was waiting for line memory (exporter.socket.line-memory); "
                     + "what the producer sent after its last acknowledged line was not accepted");
@@ -169,12 +170,12 @@ final class SocketConnection implements Runnable {
     }
 
     /**
-     * Ends a connection whose producer may still be writing: the exporter's side is shut down (the producer reads its
-     * last {@code ack}, then the end of the stream), and what the producer writes meanwhile is read and discarded,
-     * unacknowledged, until it closes or {@link #LINGER} has passed. Closed at once instead, the producer's next write
-     * fails while that ack may still wait unread in its socket, and some clients (junixsocket among them) then close the
-     * socket, so the producer sends again lines that were journaled: duplicates. What is discarded was not acknowledged,
-     * so a producer sends it again.
+     * Ends a connection the exporter closes while its producer may still write: the exporter's side is shut down (the
+     * producer reads its last {@code ack}, then the end of the stream), and what the producer writes meanwhile is read
+     * and discarded, unacknowledged, until it closes or {@link #LINGER} has passed. Closed at once instead, the
+     * producer's next write fails while that ack may still wait unread in its socket, and some clients (junixsocket
+     * among them) then close the socket, so the producer sends again lines that were journaled: duplicates. What is
+     * discarded was not acknowledged, so a producer sends it again.
      */
     private void lingeringClose(InputStream in, byte[] chunk) throws IOException {
         if (!acknowledge) {
